@@ -1,0 +1,49 @@
+# Two commands for a fresh Debian machine:
+#   make run   installs the app's Python packages and starts it on the embedded demo data
+#   make test  installs everything the tests need (PostgreSQL 15, Chromium, Python packages)
+#              and runs the whole suite, on DuckDB and on PostgreSQL, browser tests included
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT ?= 8501
+
+.PHONY: run test install install-dev system-deps lint bench clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+
+install-dev: $(VENV)/.dev
+
+run: install
+	$(PY) -m data.demo --if-missing
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+system-deps:
+	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/bin/chromium ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql chromium \
+			fonts-dejavu-core >/dev/null; \
+	fi
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: system-deps install-dev lint
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+bench: install-dev
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) data/campaigns.duckdb test-artifacts

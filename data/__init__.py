@@ -1,0 +1,1 @@
+"""Database layer: the only package that knows SQL. Never imports Streamlit."""

@@ -1,0 +1,107 @@
+"""Table definitions of the canonical event schema (../shared/event-schema.md).
+
+One `MetaData` holds every table so that tests, the importer, the demo generator and the
+queries all agree on column names and types. Timestamps are stored as UTC instants
+(`TIMESTAMP WITH TIME ZONE`), money and durations as 8-byte floats (`double`), because
+a 4-byte `REAL` would turn 19.99 into 19.9899997 on a round trip.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+Timestamp = sa.DateTime(timezone=True)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("campaign_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("ended_at", Timestamp, nullable=True),
+    sa.Column("conversion_event", sa.Text, nullable=True),
+    sa.Column("conversion_window_hours", sa.Integer, nullable=False, server_default="72"),
+)
+
+variants = sa.Table(
+    "variants",
+    metadata,
+    sa.Column("campaign_id", sa.Text, primary_key=True),
+    sa.Column("variant_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("is_control", sa.Boolean, nullable=False),
+    sa.Column("allocation", sa.Double, nullable=True),
+)
+
+actions = sa.Table(
+    "actions",
+    metadata,
+    sa.Column("campaign_id", sa.Text, primary_key=True),
+    sa.Column("action_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("platform", sa.Text, nullable=True),
+    sa.Column("device_model", sa.Text, nullable=True),
+    sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+message_events = sa.Table(
+    "message_events",
+    metadata,
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("campaign_id", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("run_id", sa.Text, nullable=True),
+    sa.Column("action_id", sa.Text, nullable=True),
+    sa.Column("variant_id", sa.Text, nullable=True),
+    sa.Column("platform", sa.Text, nullable=True),
+    sa.Column("device_model", sa.Text, nullable=True),
+    sa.Column("bounce_type", sa.Text, nullable=True),
+    sa.Column("error_code", sa.Text, nullable=True),
+    sa.Column("link_url", sa.Text, nullable=True),
+    sa.Column("is_machine", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The app reads one campaign over a time range, and per-user anchors of one campaign.
+    sa.Index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
+    sa.Index("ix_message_events_campaign_user", "campaign_id", "user_id"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("session_id", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("duration_seconds", sa.Double, nullable=False),
+    sa.Index("ix_sessions_user_time", "user_id", "started_at"),
+)
+
+conversions = sa.Table(
+    "conversions",
+    metadata,
+    sa.Column("conversion_id", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("event_name", sa.Text, nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("revenue", sa.Double, nullable=True),
+    sa.Index("ix_conversions_event_user_time", "event_name", "user_id", "occurred_at"),
+)
+
+TABLES: dict[str, sa.Table] = {table.name: table for table in metadata.sorted_tables}
+"""Every table by name: the importer maps a file's stem to its table through this."""
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Create every table and index that is missing; existing ones are left untouched."""
+    metadata.create_all(engine, checkfirst=True)
