@@ -1,0 +1,54 @@
+"""Turn a SQLAlchemy Core query into a Polars frame: the one door from SQL rows to frames.
+
+DuckDB hands its result over as Arrow (no per-row Python objects); other drivers return
+rows, which is fine because every query the app runs is a reduction whose result is
+bounded by buckets x dimensions, not by events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+
+def fetch_frame(
+    connection: sa.Connection,
+    statement: sa.Executable,
+    schema: Mapping[str, pl.DataType | type[pl.DataType]] | None = None,
+) -> pl.DataFrame:
+    """Run `statement` (bound parameters only) and return its result as a frame.
+
+    `schema` fixes column types so that an empty result still has the right columns,
+    and so that both backends give identical dtypes (DuckDB and psycopg disagree on e.g.
+    `count(*)`: BIGINT vs numeric-free int).
+    """
+    if connection.dialect.name == "duckdb":
+        frame = _fetch_duckdb_arrow(connection, statement)
+    else:
+        result = connection.execute(statement)
+        columns = list(result.keys())
+        rows = result.fetchall()
+        frame = pl.DataFrame(
+            [tuple(row) for row in rows], schema=columns, orient="row", infer_schema_length=None
+        )
+    if schema:
+        frame = frame.with_columns(
+            [pl.col(name).cast(dtype) for name, dtype in schema.items() if name in frame.columns]
+        )
+    return frame
+
+
+def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> pl.DataFrame:
+    compiled = statement.compile(  # type: ignore[attr-defined]
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    parameters: dict[str, Any] = dict(compiled.params)
+    positional = [parameters[name] for name in compiled.positiontup or []]
+    raw = connection.connection.driver_connection
+    table = raw.sql(str(compiled), params=positional).to_arrow_table()  # type: ignore[union-attr]
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame

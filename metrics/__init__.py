@@ -1,0 +1,1 @@
+"""Pure computation of the glossary's figures with Polars. Never imports Streamlit."""

@@ -1,0 +1,87 @@
+"""What a figure is computed over: one campaign, a local date range, a zone and filters.
+
+The glossary's "Scope of every figure" section, as one validated value. The app's URL
+state, the report CLI and the tests all build a `Scope`, so they cannot disagree on
+what "the range" means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+Granularity = Literal["day", "week", "month"]
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone called `name`; ValueError with a readable message if there is none."""
+    try:
+        if name not in available_timezones() and name != "UTC":
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"unknown time zone {name!r}: use an IANA name such as UTC, Europe/Paris or "
+            "America/New_York"
+        ) from error
+
+
+def local_midnight_utc(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant at which `day` starts in `zone` (00:00 local, DST-aware)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+class Scope(BaseModel):
+    """Campaign, inclusive local date range [start, end] in zone `tz`, and the filters.
+
+    The range covers [start 00:00 in tz, day after end 00:00 in tz): a local day may last
+    23 or 25 hours across a DST change, and half-hour zones shift it by 30 minutes.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    start: dt.date
+    end: dt.date
+    tz: str = "UTC"
+    exclude_test_users: bool = False
+    exclude_machine: bool = False
+    variant: str | None = None
+    action: str | None = None
+
+    @field_validator("tz")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        zone_named(value)
+        return value
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self) -> Scope:
+        if self.end < self.start:
+            raise ValueError(
+                f"the end date {self.end.isoformat()} is before the start date "
+                f"{self.start.isoformat()}"
+            )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def range_start_utc(self) -> dt.datetime:
+        """First instant of the range, in UTC (inclusive)."""
+        return local_midnight_utc(self.start, self.zone)
+
+    @property
+    def range_end_utc(self) -> dt.datetime:
+        """First instant after the range, in UTC (exclusive)."""
+        return local_midnight_utc(self.end + dt.timedelta(days=1), self.zone)
+
+    def local_dates(self) -> list[dt.date]:
+        """Every local date of the range, in order: the rows of a daily series."""
+        days = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=offset) for offset in range(days)]
