@@ -7,6 +7,7 @@ bounded by buckets x dimensions, not by events.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +49,12 @@ def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> 
     parameters: dict[str, Any] = dict(compiled.params)
     positional = [parameters[name] for name in compiled.positiontup or []]
     raw = connection.connection.driver_connection
-    table = raw.sql(str(compiled), params=positional).to_arrow_table()  # type: ignore[union-attr]
+    # `execute` (not `sql`) because SQLAlchemy may have left a partly fetched result on
+    # this connection, which DuckDB 2.0 lets only `execute` replace. The copy it warns
+    # about is of a small, already reduced result.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        table = raw.execute(str(compiled), positional).to_arrow_table()  # type: ignore[union-attr]
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
