@@ -1,0 +1,90 @@
+"""Segments to re-target: the distinct user ids of a campaign, or of one of its actions.
+
+"Users in campaign" are the users with an in-range `entered` event (the glossary's
+audience_size, so the file has exactly that many rows); "Users in action" are the users
+with an in-range receipt event carrying that action (the action card's received_users).
+The ids are read in batches straight from the database, so a campaign of millions of
+users never needs its events, or even all its ids, in memory at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from typing import TextIO
+
+import sqlalchemy as sa
+
+from data.schema import message_events, users
+
+RECEIPT_EVENTS = ("sent", "delivered", "received", "impression", "opened", "clicked")
+"""Glossary: the events that show a user received a message."""
+
+BATCH_SIZE = 10_000
+
+
+def segment_query(
+    campaign_id: str,
+    range_start_utc: dt.datetime,
+    range_end_utc: dt.datetime,
+    *,
+    action_id: str | None = None,
+    variant_id: str | None = None,
+    exclude_test_users: bool = False,
+) -> sa.Select[tuple[str]]:
+    """The distinct user ids of the segment, in user_id order (bound parameters only).
+
+    Without `action_id`: users who entered the campaign in the range. With it: users who
+    received that action in the range. `variant_id` keeps only events carrying that
+    variant (the app's variant filter); `exclude_test_users` drops `users.is_test` rows.
+    """
+    conditions = [
+        message_events.c.campaign_id == campaign_id,
+        message_events.c.occurred_at >= range_start_utc,
+        message_events.c.occurred_at < range_end_utc,
+    ]
+    if action_id is None:
+        conditions.append(message_events.c.event_type == "entered")
+    else:
+        conditions.append(message_events.c.event_type.in_(RECEIPT_EVENTS))
+        conditions.append(message_events.c.action_id == action_id)
+    if variant_id is not None:
+        conditions.append(message_events.c.variant_id == variant_id)
+    if exclude_test_users:
+        is_test_user = sa.exists().where(
+            users.c.user_id == message_events.c.user_id, users.c.is_test.is_(True)
+        )
+        conditions.append(~is_test_user)
+    return (
+        sa.select(message_events.c.user_id)
+        .where(*conditions)
+        .distinct()
+        .order_by(message_events.c.user_id)
+    )
+
+
+def iter_segment_user_ids(
+    connection: sa.Connection, query: sa.Select[tuple[str]], batch_size: int = BATCH_SIZE
+) -> Iterator[str]:
+    """Yield the ids of `query` batch by batch (the result is read to its end)."""
+    result = connection.execution_options(yield_per=batch_size).execute(query)
+    for batch in result.partitions():
+        for (user_id,) in batch:
+            yield user_id
+
+
+def write_segment_csv(
+    connection: sa.Connection,
+    query: sa.Select[tuple[str]],
+    out: TextIO,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Write the segment as a one-column CSV (`user_id` header) to `out`; return the rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["user_id"])
+    written = 0
+    for user_id in iter_segment_user_ids(connection, query, batch_size):
+        writer.writerow([user_id])
+        written += 1
+    return written

@@ -1,0 +1,347 @@
+"""Chart builders: small, pre-aggregated frames in, Altair charts out.
+
+Every builder is a pure function `(frame, ...) -> alt.Chart` so that it can be tested on
+its Vega-Lite spec (`chart.to_dict()`) without a browser. The frames are the report's
+rows (a row per day, hour, platform...), never raw events: what reaches the browser is
+bounded by buckets, not by traffic.
+
+Look and feel: every axis has a title, every mark a tooltip; colours come from the
+theme's categorical palette, and the few fixed colours are mid-tones that read on both
+the light and the dark theme (never black or white). No external fonts or scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import polars as pl
+
+MUTED = "#868e96"
+"""Mid-grey for reference rules and their labels: legible on light and dark backgrounds."""
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DATE_FORMAT = "%Y-%m-%d"
+PERCENT = ".1%"
+
+
+def _date_axis(title: str = "Local date") -> alt.X:
+    return alt.X("date:T", title=title, axis=alt.Axis(format="%b %d"))
+
+
+def _long(frame: pl.DataFrame, columns: Mapping[str, str], value: str = "value") -> pl.DataFrame:
+    """Fold wide measure columns into (date, measure, value) rows with readable names."""
+    return (
+        frame.select(["date", *columns])
+        .unpivot(index="date", on=list(columns), variable_name="measure", value_name=value)
+        .with_columns(pl.col("measure").replace_strict(dict(columns), return_dtype=pl.String))
+    )
+
+
+def open_time_scatter(frame: pl.DataFrame) -> alt.Chart:
+    """Push opens by local date (x) and local hour (y), bubble size = opens.
+
+    `frame` is the report's `open_times` (date, hour, opens): when do people open?
+    """
+    return (
+        alt.Chart(frame, title="When messages are opened")
+        .mark_circle(opacity=0.7)
+        .encode(
+            x=_date_axis(),
+            y=alt.Y(
+                "hour:Q",
+                title="Local hour",
+                scale=alt.Scale(domain=[0, 23], reverse=True),
+                axis=alt.Axis(tickCount=12),
+            ),
+            size=alt.Size("opens:Q", title="Opens"),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+                alt.Tooltip("hour:Q", title="Hour"),
+                alt.Tooltip("opens:Q", title="Opens", format=","),
+            ],
+        )
+    )
+
+
+def punch_card(frame: pl.DataFrame) -> alt.Chart:
+    """Opens by weekday x local hour (the report's `open_punch_card`, weekday 0 = Monday)."""
+    named = frame.with_columns(
+        pl.col("weekday")
+        .replace_strict(dict(enumerate(WEEKDAYS)), return_dtype=pl.String)
+        .alias("day")
+    )
+    return (
+        alt.Chart(named, title="Opens by weekday and hour")
+        .mark_circle()
+        .encode(
+            x=alt.X("hour:O", title="Local hour", scale=alt.Scale(domain=list(range(24)))),
+            y=alt.Y("day:O", title="Weekday", sort=list(WEEKDAYS)),
+            size=alt.Size("opens:Q", title="Opens"),
+            tooltip=[
+                alt.Tooltip("day:N", title="Weekday"),
+                alt.Tooltip("hour:O", title="Hour"),
+                alt.Tooltip("opens:Q", title="Opens", format=","),
+            ],
+        )
+    )
+
+
+def multi_line(
+    frame: pl.DataFrame,
+    columns: Mapping[str, str],
+    title: str,
+    y_title: str,
+    percent: bool = False,
+) -> alt.Chart:
+    """Several measures of a daily frame over time, one line each, with a legend."""
+    value_format = PERCENT if percent else ","
+    return (
+        alt.Chart(_long(frame, columns), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=_date_axis(),
+            y=alt.Y(
+                "value:Q",
+                title=y_title,
+                axis=alt.Axis(format=PERCENT) if percent else alt.Axis(format="~s"),
+            ),
+            color=alt.Color("measure:N", title="Figure", sort=list(columns.values())),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+                alt.Tooltip("measure:N", title="Figure"),
+                alt.Tooltip("value:Q", title="Value", format=value_format),
+            ],
+        )
+    )
+
+
+def rate_trend(frame: pl.DataFrame) -> alt.Chart:
+    """Tap-through rate and dismissal rate per bucket: is the message wearing out?"""
+    return multi_line(
+        frame,
+        {"ctr": "Tap-through rate", "dismissal_rate": "Dismissal rate"},
+        title="Tap-through and dismissal rate",
+        y_title="Rate",
+        percent=True,
+    )
+
+
+def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart:
+    """Total vs unique cumulative impressions: the gap is repeat views."""
+    return multi_line(
+        frame,
+        {
+            "cumulative_impressions": "Total impressions",
+            "cumulative_unique_impressions": "Unique impressions",
+        },
+        title="Cumulative impressions",
+        y_title="Impressions",
+    )
+
+
+def message_trend(frame: pl.DataFrame) -> alt.Chart:
+    """Sent, delivered, impressions and clicks per bucket."""
+    return multi_line(
+        frame,
+        {
+            "messages_sent": "Sent",
+            "delivered": "Delivered",
+            "impressions": "Impressions",
+            "clicks": "Clicks",
+        },
+        title="Message trend",
+        y_title="Count",
+    )
+
+
+def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Chart:
+    """Endpoint deliveries per day as bars, with a dashed rule at the daily average."""
+    values = frame.select("date", pl.col(column).alias("deliveries"))
+    average = float(values["deliveries"].mean() or 0.0)
+    bars = (
+        alt.Chart(values)
+        .mark_bar()
+        .encode(
+            x=_date_axis(),
+            y=alt.Y("deliveries:Q", title="Deliveries"),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+                alt.Tooltip("deliveries:Q", title="Deliveries", format=","),
+            ],
+        )
+    )
+    average_frame = pl.DataFrame({"average": [average], "label": ["Daily average"]})
+    rule = (
+        alt.Chart(average_frame)
+        .mark_rule(color=MUTED, strokeDash=[6, 4], size=2)
+        .encode(
+            y=alt.Y("average:Q"),
+            tooltip=[alt.Tooltip("average:Q", title="Daily average", format=",.1f")],
+        )
+    )
+    label = (
+        alt.Chart(average_frame)
+        .mark_text(align="left", dx=4, dy=-6, color=MUTED)
+        .encode(y="average:Q", text="label:N", x=alt.value(0))
+    )
+    return alt.layer(bars, rule, label, title="Endpoint deliveries per day")
+
+
+def funnel(frame: pl.DataFrame, title: str = "Delivery funnel") -> alt.Chart:
+    """Horizontal bars for the steps of a funnel, in the frame's order (step, count).
+
+    The share of the first step is in the tooltip, so drop-off reads at a glance.
+    """
+    first = frame["count"][0] if frame.height else 0
+    shaped = frame.with_row_index("order").with_columns(
+        (pl.col("count") / first if first else pl.lit(None, dtype=pl.Float64)).alias("share")
+    )
+    return (
+        alt.Chart(shaped, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("step:N", title="Step", sort=alt.EncodingSortField("order")),
+            x=alt.X("count:Q", title="Count"),
+            tooltip=[
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("count:Q", title="Count", format=","),
+                alt.Tooltip("share:Q", title="Share of first step", format=PERCENT),
+            ],
+        )
+    )
+
+
+def breakdown_bars(
+    frame: pl.DataFrame, dimension: str, title: str, dimension_title: str
+) -> alt.Chart:
+    """Impressions, opens and clicks per value of `dimension` (platform, device model)."""
+    measures = {"impressions": "Impressions", "opens": "Opens", "clicks": "Clicks"}
+    long = (
+        frame.select([dimension, *measures])
+        .unpivot(index=dimension, on=list(measures), variable_name="measure", value_name="value")
+        .with_columns(pl.col("measure").replace_strict(measures, return_dtype=pl.String))
+    )
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{dimension}:N", title=dimension_title, sort="-x"),
+            x=alt.X("value:Q", title="Count"),
+            color=alt.Color("measure:N", title="Figure", sort=list(measures.values())),
+            yOffset=alt.YOffset("measure:N", sort=list(measures.values())),
+            tooltip=[
+                alt.Tooltip(f"{dimension}:N", title=dimension_title),
+                alt.Tooltip("measure:N", title="Figure"),
+                alt.Tooltip("value:Q", title="Count", format=","),
+            ],
+        )
+    )
+
+
+def with_campaign_start(
+    chart: alt.Chart, campaign_start: dt.date, title: str | None = None
+) -> alt.LayerChart:
+    """Add a dashed vertical rule, labelled "Campaign start", at `campaign_start`."""
+    marker = pl.DataFrame({"date": [campaign_start], "label": ["Campaign start"]})
+    rule = (
+        alt.Chart(marker)
+        .mark_rule(color=MUTED, strokeDash=[6, 4], size=2)
+        .encode(
+            x=alt.X("date:T"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Marker"),
+                alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+            ],
+        )
+    )
+    label = (
+        alt.Chart(marker)
+        .mark_text(align="left", baseline="top", dx=4, dy=4, color=MUTED)
+        .encode(x=alt.X("date:T"), y=alt.value(0), text="label:N")
+    )
+    if title is None:
+        return alt.layer(chart, rule, label)
+    return alt.layer(chart, rule, label, title=title)
+
+
+def sessions_chart(
+    frame: pl.DataFrame,
+    campaign_start: dt.date,
+    measure: str = "sessions",
+    kind: str = "line",
+) -> alt.LayerChart:
+    """Sessions per day (or average session length) before and during the campaign.
+
+    `frame` is `sessions.daily` (date, sessions, avg_session_seconds). The dashed rule
+    marks the campaign start so that the before/after change reads at a glance.
+    """
+    titles = {
+        "sessions": ("Sessions per day", "Sessions", ","),
+        "avg_session_seconds": ("Average session length per day", "Seconds", ",.0f"),
+    }
+    title, y_title, value_format = titles[measure]
+    base = alt.Chart(frame)
+    mark = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
+    chart = mark.encode(
+        x=_date_axis(),
+        y=alt.Y(f"{measure}:Q", title=y_title),
+        tooltip=[
+            alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+            alt.Tooltip(f"{measure}:Q", title=y_title, format=value_format),
+        ],
+    )
+    return with_campaign_start(chart, campaign_start, title=title)
+
+
+def explore_line(
+    frame: pl.DataFrame, figure_label: str, percent: bool = False, split_title: str | None = None
+) -> alt.Chart:
+    """One figure over time (`explore_series`: date, split, value), a line per split value."""
+    value_format = PERCENT if percent else ",.2~f"
+    tooltip = [
+        alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
+        alt.Tooltip("value:Q", title=figure_label, format=value_format),
+    ]
+    encoding: dict[str, object] = {
+        "x": _date_axis(),
+        "y": alt.Y(
+            "value:Q", title=figure_label, axis=alt.Axis(format=PERCENT) if percent else alt.Axis()
+        ),
+    }
+    has_split = "split" in frame.columns and frame["split"].drop_nulls().n_unique() > 0
+    if has_split:
+        encoding["color"] = alt.Color("split:N", title=split_title or "Split")
+        tooltip.insert(1, alt.Tooltip("split:N", title=split_title or "Split"))
+    return (
+        alt.Chart(frame, title=figure_label)
+        .mark_line(point=True)
+        .encode(**encoding, tooltip=tooltip)  # type: ignore[arg-type]
+    )
+
+
+def comparison_bars(
+    frame: pl.DataFrame, rates: Sequence[str], labels: Mapping[str, str]
+) -> alt.Chart:
+    """Key rates of several campaigns side by side (campaign name, one bar per rate)."""
+    long = (
+        frame.select(["name", *rates])
+        .unpivot(index="name", on=list(rates), variable_name="rate", value_name="value")
+        .with_columns(pl.col("rate").replace_strict(dict(labels), return_dtype=pl.String))
+    )
+    return (
+        alt.Chart(long, title="Key rates compared")
+        .mark_bar()
+        .encode(
+            x=alt.X("rate:N", title="Rate"),
+            xOffset=alt.XOffset("name:N"),
+            y=alt.Y("value:Q", title="Rate", axis=alt.Axis(format=PERCENT)),
+            color=alt.Color("name:N", title="Campaign"),
+            tooltip=[
+                alt.Tooltip("name:N", title="Campaign"),
+                alt.Tooltip("rate:N", title="Rate"),
+                alt.Tooltip("value:Q", title="Value", format=PERCENT),
+            ],
+        )
+    )

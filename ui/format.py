@@ -1,0 +1,68 @@
+"""How figures read on screen: rates as percentages with one decimal, n/a for no value.
+
+The JSON report keeps fractions (0.25) and nulls; the screen shows "25.0 %" and "n/a"
+(glossary: a rate with a zero denominator is n/a, never 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+NOT_AVAILABLE = "n/a"
+
+
+def percent(value: float | None) -> str:
+    """0.25 -> '25.0 %'; None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value * 100:.1f} %"
+
+
+def count(value: int | float | None) -> str:
+    """1234567 -> '1,234,567'; None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
+
+
+def money(value: float | None) -> str:
+    """Revenue with two decimals and thousands separators; None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value:,.2f}"
+
+
+def seconds(value: float | None) -> str:
+    """A duration in seconds as '3 min 05 s' (or '42 s'); None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    whole = round(value)
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def per_day(value: float | None) -> str:
+    """A daily rate with one decimal; None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value:,.1f}"
+
+
+def timestamp(value: dt.datetime | None, tz: str) -> str:
+    """An instant as local wall time in `tz` with the zone's name, for "Data as of"."""
+    if value is None:
+        return NOT_AVAILABLE
+    from zoneinfo import ZoneInfo
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M ") + tz
+
+
+def delta_percent(before: float | None, during: float | None) -> str | None:
+    """The relative change before -> during as '+12.5 %' for st.metric's delta, or None."""
+    if before is None or during is None or before == 0:
+        return None
+    return f"{(during / before - 1) * 100:+.1f} %"
