@@ -1,0 +1,178 @@
+"""Reductions of the scope's events by one dimension: variant, action, run, link, platform
+and device, and local date x hour for open times.
+
+Each returns one row per value of its dimension (bounded by the campaign's variants,
+actions, runs, links, platforms or by days x 24), never one row per event.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.dialect import local_date, local_hour
+from data.event_queries import (
+    RECEIPT_TYPES,
+    count_where,
+    distinct_users_where,
+    e,
+    hard_bounce,
+    is_type,
+    scoped_events,
+    soft_bounce,
+)
+from data.frames import fetch_frame
+from metrics.scope import Scope
+
+
+def open_hours(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """`opened` events per local date and local hour: columns date, hour, opens."""
+    events = scoped_events(
+        scope,
+        event_types=["opened"],
+        derived={
+            "local_date": local_date(e.c.occurred_at, scope.tz),
+            "local_hour": local_hour(e.c.occurred_at, scope.tz),
+        },
+    )
+    query = sa.select(
+        events.c.local_date.label("date"),
+        events.c.local_hour.label("hour"),
+        sa.func.count().label("opens"),
+    ).group_by(events.c.local_date, events.c.local_hour)
+    return fetch_frame(
+        connection, query, schema={"date": pl.Date, "hour": pl.Int64, "opens": pl.Int64}
+    )
+
+
+def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Impressions, opens and clicks per (platform, device_model), with user fallbacks.
+
+    One query for both splits: the platform and device frames are its two roll-ups.
+    """
+    events = scoped_events(
+        scope, event_types=["impression", "opened", "clicked"], with_user_attributes=True
+    )
+    query = sa.select(
+        events.c.platform,
+        events.c.device_model,
+        count_where(is_type(events, "impression")).label("impressions"),
+        count_where(is_type(events, "opened")).label("opens"),
+        count_where(is_type(events, "clicked")).label("clicks"),
+    ).group_by(events.c.platform, events.c.device_model)
+    return fetch_frame(
+        connection,
+        query,
+        schema={
+            "platform": pl.String,
+            "device_model": pl.String,
+            "impressions": pl.Int64,
+            "opens": pl.Int64,
+            "clicks": pl.Int64,
+        },
+    )
+
+
+def variant_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per variant_id: in-range event counts, and users with an `entered` event under it.
+
+    `entered_users` feeds the sample-ratio check (entered events without a variant are
+    left out, as the glossary says).
+    """
+    events = scoped_events(
+        scope, event_types=["entered", "sent", "impression", "opened", "clicked", "failed"]
+    )
+    query = (
+        sa.select(
+            events.c.variant_id,
+            count_where(is_type(events, "sent")).label("messages_sent"),
+            count_where(is_type(events, "impression")).label("impressions"),
+            count_where(is_type(events, "opened")).label("opens"),
+            count_where(is_type(events, "clicked")).label("clicks"),
+            count_where(is_type(events, "failed")).label("errors"),
+            distinct_users_where(events, is_type(events, "entered")).label("entered_users"),
+        )
+        .where(events.c.variant_id.is_not(None))
+        .group_by(events.c.variant_id)
+    )
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"variant_id": pl.String}
+    schema |= {
+        name: pl.Int64
+        for name in ("messages_sent", "impressions", "opens", "clicks", "errors", "entered_users")
+    }
+    return fetch_frame(connection, query, schema=schema)
+
+
+def action_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per action_id: users with an in-range receipt event carrying it, and its clicks."""
+    events = scoped_events(scope, event_types=list(RECEIPT_TYPES))
+    query = (
+        sa.select(
+            events.c.action_id,
+            sa.func.count(sa.distinct(events.c.user_id)).label("received_users"),
+            count_where(is_type(events, "clicked")).label("clicks"),
+        )
+        .where(events.c.action_id.is_not(None))
+        .group_by(events.c.action_id)
+    )
+    return fetch_frame(
+        connection,
+        query,
+        schema={"action_id": pl.String, "received_users": pl.Int64, "clicks": pl.Int64},
+    )
+
+
+RUN_COUNT_COLUMNS: tuple[str, ...] = (
+    "endpoints_targeted",
+    "messages_sent",
+    "delivered_events",
+    "hard_bounces",
+    "soft_bounces",
+    "opens",
+    "unique_opens",
+    "clicks",
+)
+
+
+def run_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per run_id with an in-range event: counts, distinct users and its first event time."""
+    events = scoped_events(scope)
+    query = (
+        sa.select(
+            events.c.run_id,
+            distinct_users_where(events, is_type(events, "entered")).label("endpoints_targeted"),
+            count_where(is_type(events, "sent")).label("messages_sent"),
+            count_where(is_type(events, "delivered")).label("delivered_events"),
+            count_where(hard_bounce(events)).label("hard_bounces"),
+            count_where(soft_bounce(events)).label("soft_bounces"),
+            count_where(is_type(events, "opened")).label("opens"),
+            distinct_users_where(events, is_type(events, "opened")).label("unique_opens"),
+            count_where(is_type(events, "clicked")).label("clicks"),
+            sa.func.min(events.c.occurred_at).label("first_event_at"),
+        )
+        .where(events.c.run_id.is_not(None))
+        .group_by(events.c.run_id)
+    )
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"run_id": pl.String}
+    schema |= {name: pl.Int64 for name in RUN_COUNT_COLUMNS}
+    schema["first_event_at"] = pl.Datetime("us", "UTC")
+    return fetch_frame(connection, query, schema=schema)
+
+
+def link_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per link_url of in-range `clicked` events: clicks and users who clicked it."""
+    events = scoped_events(scope, event_types=["clicked"])
+    query = (
+        sa.select(
+            events.c.link_url,
+            sa.func.count().label("clicks"),
+            sa.func.count(sa.distinct(events.c.user_id)).label("unique_clicks"),
+        )
+        .where(events.c.link_url.is_not(None))
+        .group_by(events.c.link_url)
+    )
+    return fetch_frame(
+        connection,
+        query,
+        schema={"link_url": pl.String, "clicks": pl.Int64, "unique_clicks": pl.Int64},
+    )

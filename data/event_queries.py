@@ -1,0 +1,338 @@
+"""The scope's message events, and the reductions over them that the headline figures need.
+
+`scoped_events` is the one place that applies the glossary's "Scope" section (campaign,
+range, test users, automated opens and clicks, one variant, one action), so every query
+reads the same events. Everything here is a reduction run in the database: what comes back
+is one row, or one row per bucket (x split value), never one row per event.
+
+Exact distinct counts are what costs: the totals take them all from one per-user pass
+(one hash aggregate over users) instead of one `count(DISTINCT ...)` per figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.dialect import Granularity, local_bucket
+from data.frames import fetch_frame
+from data.schema import message_events, users
+from metrics.scope import Scope
+
+RECEIPT_TYPES: tuple[str, ...] = (
+    "sent",
+    "delivered",
+    "received",
+    "impression",
+    "opened",
+    "clicked",
+)
+"""Events that show the user got the message (glossary, Conversions)."""
+
+MACHINE_PRONE_TYPES: tuple[str, ...] = ("opened", "clicked")
+
+SPLIT_COLUMNS: tuple[str, ...] = ("variant_id", "action_id", "platform")
+"""What a series can be split by: the event's variant, its action, or the user's platform."""
+
+UNKNOWN = "unknown"
+
+e = message_events
+
+
+def scope_conditions(scope: Scope, *, in_range: bool = True) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of the scope: the same for every figure.
+
+    `in_range=False` drops only the date range, for the glossary's "any time" reads.
+    """
+    conditions: list[sa.ColumnElement[bool]] = [e.c.campaign_id == scope.campaign_id]
+    if in_range:
+        conditions += [
+            e.c.occurred_at >= scope.range_start_utc,
+            e.c.occurred_at < scope.range_end_utc,
+        ]
+    if scope.exclude_test_users:
+        test_users = sa.select(users.c.user_id).where(users.c.is_test.is_(True))
+        conditions.append(e.c.user_id.not_in(test_users))
+    if scope.exclude_machine:
+        conditions.append(
+            sa.or_(e.c.event_type.not_in(MACHINE_PRONE_TYPES), e.c.is_machine.is_(False))
+        )
+    if scope.variant is not None:
+        conditions.append(e.c.variant_id == scope.variant)
+    if scope.action is not None:
+        conditions.append(e.c.action_id == scope.action)
+    return conditions
+
+
+def resolved_platform() -> sa.ColumnElement[str]:
+    """The event's platform, else the user's, else `unknown` (needs the users join)."""
+    return sa.func.coalesce(e.c.platform, users.c.platform, sa.literal(UNKNOWN))
+
+
+def resolved_device() -> sa.ColumnElement[str]:
+    """The event's device model, else the user's, else `unknown` (needs the users join)."""
+    return sa.func.coalesce(e.c.device_model, users.c.device_model, sa.literal(UNKNOWN))
+
+
+def scoped_events(
+    scope: Scope,
+    *,
+    event_types: Sequence[str] | None = None,
+    derived: Mapping[str, sa.ColumnElement] | None = None,
+    with_user_attributes: bool = False,
+    in_range: bool = True,
+) -> sa.Subquery:
+    """The scope's events as a subquery named `events`, with optional derived columns.
+
+    `derived` adds named columns (local buckets, split values) computed once per event, so
+    that outer queries group by a plain column. `with_user_attributes` joins `users` for
+    the platform and device fallbacks (only when asked: the join costs on big tables).
+    """
+    columns: list[sa.ColumnElement] = [
+        e.c.user_id,
+        e.c.event_type,
+        e.c.occurred_at,
+        e.c.run_id,
+        e.c.action_id,
+        e.c.variant_id,
+        e.c.bounce_type,
+        e.c.error_code,
+        e.c.link_url,
+    ]
+    source: sa.FromClause = e
+    if with_user_attributes:
+        columns += [resolved_platform().label("platform"), resolved_device().label("device_model")]
+        source = e.outerjoin(users, users.c.user_id == e.c.user_id)
+    for name, expression in (derived or {}).items():
+        columns.append(expression.label(name))
+    conditions = scope_conditions(scope, in_range=in_range)
+    if event_types is not None:
+        conditions.append(e.c.event_type.in_(list(event_types)))
+    return sa.select(*columns).select_from(source).where(*conditions).subquery("events")
+
+
+def split_expression(split_by: str) -> sa.ColumnElement[str]:
+    """The value an event is split under; missing variants and actions read `(none)`."""
+    if split_by == "platform":
+        return resolved_platform()
+    if split_by in ("variant_id", "action_id"):
+        return sa.func.coalesce(e.c[split_by], sa.literal("(none)"))
+    raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLIT_COLUMNS)}")
+
+
+def is_type(events: sa.Subquery, event_type: str) -> sa.ColumnElement[bool]:
+    return events.c.event_type == event_type
+
+
+def hard_bounce(events: sa.Subquery) -> sa.ColumnElement[bool]:
+    """A `bounced` event whose bounce_type is `hard` or NULL (NULL counts as hard)."""
+    return sa.and_(
+        is_type(events, "bounced"),
+        sa.or_(events.c.bounce_type.is_(None), events.c.bounce_type == "hard"),
+    )
+
+
+def soft_bounce(events: sa.Subquery) -> sa.ColumnElement[bool]:
+    return sa.and_(is_type(events, "bounced"), events.c.bounce_type == "soft")
+
+
+def count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """`count(*) FILTER (WHERE condition)`: conditional aggregation, on both backends."""
+    return sa.func.count().filter(condition)
+
+
+def distinct_users_where(
+    events: sa.Subquery, condition: sa.ColumnElement[bool]
+) -> sa.ColumnElement:
+    return sa.func.count(sa.distinct(events.c.user_id)).filter(condition)
+
+
+def campaign_has_delivered(connection: sa.Connection, scope: Scope) -> bool:
+    """Whether C has any `delivered` event at all (any time, any user).
+
+    The variant and action filters still apply: under them C is read as if its only
+    events were those carrying that variant or action. The range and the test-user filter
+    do not ("any time, any user").
+    """
+    conditions = [e.c.campaign_id == scope.campaign_id, e.c.event_type == "delivered"]
+    if scope.variant is not None:
+        conditions.append(e.c.variant_id == scope.variant)
+    if scope.action is not None:
+        conditions.append(e.c.action_id == scope.action)
+    query = sa.select(sa.literal(1)).where(*conditions).limit(1)
+    return bool(connection.execute(query).all())
+
+
+TOTAL_COUNT_COLUMNS: tuple[str, ...] = (
+    "entered",
+    "sent",
+    "delivered",
+    "hard_bounced",
+    "soft_bounced",
+    "bounced",
+    "failed",
+    "impression",
+    "opened",
+    "clicked",
+    "dismissed",
+    "unsubscribed",
+    "complained",
+)
+TOTAL_USER_COLUMNS: tuple[str, ...] = (
+    "entered_users",
+    "impression_users",
+    "opened_users",
+    "clicked_users",
+    "engaged_users",
+    "delivered_users",
+    "sent_unbounced_users",
+)
+TOTALS_SCHEMA: dict[str, type[pl.DataType]] = {
+    name: pl.Int64 for name in TOTAL_COUNT_COLUMNS + TOTAL_USER_COLUMNS
+}
+
+
+def event_totals(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """One row: event counts by type, and every distinct-user count of the KPIs.
+
+    Counts per user first (one pass, one hash table over users), then sums and counts of
+    users with a nonzero count: the distinct counts come out exact and all at once.
+    """
+    events = scoped_events(scope)
+    per_type = {
+        name: count_where(is_type(events, name))
+        for name in TOTAL_COUNT_COLUMNS
+        if name not in ("hard_bounced", "soft_bounced")
+    }
+    per_type["hard_bounced"] = count_where(hard_bounce(events))
+    per_type["soft_bounced"] = count_where(soft_bounce(events))
+    per_user = (
+        sa.select(events.c.user_id, *(value.label(name) for name, value in per_type.items()))
+        .group_by(events.c.user_id)
+        .subquery("per_user")
+    )
+    u = per_user.c
+    users_with = {
+        "entered_users": u.entered > 0,
+        "impression_users": u.impression > 0,
+        "opened_users": u.opened > 0,
+        "clicked_users": u.clicked > 0,
+        "engaged_users": sa.or_(u.opened > 0, u.clicked > 0),
+        "delivered_users": u.delivered > 0,
+        "sent_unbounced_users": sa.and_(u.sent > 0, u.bounced == 0),
+    }
+    query = sa.select(
+        *(sa.func.coalesce(sa.func.sum(u[name]), 0).label(name) for name in TOTAL_COUNT_COLUMNS),
+        *(count_where(condition).label(name) for name, condition in users_with.items()),
+    )
+    return fetch_frame(connection, query, schema=TOTALS_SCHEMA)
+
+
+def error_codes(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """`failed` events per error_code (NULL as `unknown`), most frequent first."""
+    events = scoped_events(
+        scope,
+        event_types=["failed"],
+        derived={"code": sa.func.coalesce(e.c.error_code, sa.literal(UNKNOWN))},
+    )
+    query = (
+        sa.select(events.c.code.label("error_code"), sa.func.count().label("errors"))
+        .group_by(events.c.code)
+        .order_by(sa.func.count().desc(), events.c.code)
+    )
+    return fetch_frame(connection, query, schema={"error_code": pl.String, "errors": pl.Int64})
+
+
+BUCKET_COUNT_COLUMNS: tuple[str, ...] = (
+    "messages_sent",
+    "delivered_events",
+    "hard_bounces",
+    "soft_bounces",
+    "impressions",
+    "opens",
+    "clicks",
+    "dismissals",
+    "unique_impressions",
+)
+
+
+def bucket_counts(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    split_by: str | None = None,
+) -> pl.DataFrame:
+    """Per local bucket (and split value): event counts and users with an impression.
+
+    Columns: date, split, and BUCKET_COUNT_COLUMNS. Only buckets with events come back;
+    the series fills in the empty ones.
+    """
+    derived = {"bucket": local_bucket(e.c.occurred_at, scope.tz, granularity)}
+    derived["split"] = split_expression(split_by) if split_by else sa.literal("all")
+    events = scoped_events(
+        scope,
+        event_types=[
+            "sent",
+            "delivered",
+            "bounced",
+            "impression",
+            "opened",
+            "clicked",
+            "dismissed",
+        ],
+        derived=derived,
+        with_user_attributes=split_by == "platform",
+    )
+    query = sa.select(
+        events.c.bucket.label("date"),
+        events.c.split,
+        count_where(is_type(events, "sent")).label("messages_sent"),
+        count_where(is_type(events, "delivered")).label("delivered_events"),
+        count_where(hard_bounce(events)).label("hard_bounces"),
+        count_where(soft_bounce(events)).label("soft_bounces"),
+        count_where(is_type(events, "impression")).label("impressions"),
+        count_where(is_type(events, "opened")).label("opens"),
+        count_where(is_type(events, "clicked")).label("clicks"),
+        count_where(is_type(events, "dismissed")).label("dismissals"),
+        distinct_users_where(events, is_type(events, "impression")).label("unique_impressions"),
+    ).group_by(events.c.bucket, events.c.split)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"date": pl.Date, "split": pl.String}
+    schema |= {name: pl.Int64 for name in BUCKET_COUNT_COLUMNS}
+    return fetch_frame(connection, query, schema=schema)
+
+
+def first_impression_buckets(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    split_by: str | None = None,
+) -> pl.DataFrame:
+    """Users counted once, in the local bucket of their first in-range impression.
+
+    Columns: date, split, new_users. Their running sum is the cumulative unique
+    impressions: a returning user adds nothing after their first bucket.
+    """
+    derived = {"split": split_expression(split_by) if split_by else sa.literal("all")}
+    events = scoped_events(
+        scope,
+        event_types=["impression"],
+        derived=derived,
+        with_user_attributes=split_by == "platform",
+    )
+    firsts = (
+        sa.select(events.c.split, sa.func.min(events.c.occurred_at).label("first_impression_at"))
+        .group_by(events.c.user_id, events.c.split)
+        .subquery("firsts")
+    )
+    bucketed = sa.select(
+        firsts.c.split,
+        local_bucket(firsts.c.first_impression_at, scope.tz, granularity).label("bucket"),
+    ).subquery("bucketed")
+    query = sa.select(
+        bucketed.c.bucket.label("date"), bucketed.c.split, sa.func.count().label("new_users")
+    ).group_by(bucketed.c.bucket, bucketed.c.split)
+    return fetch_frame(
+        connection, query, schema={"date": pl.Date, "split": pl.String, "new_users": pl.Int64}
+    )

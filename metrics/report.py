@@ -1,0 +1,321 @@
+"""The campaign report: every figure of the glossary for one scope, and its CLI.
+
+`build_report` is what the app's pages and `python -m metrics.report` both call, so the
+screen and the JSON can never disagree. It runs a fixed handful of reductions (totals,
+series, breakdowns), each bounded by buckets x dimensions, then assembles them with the
+pure functions of each family.
+
+    python -m metrics.report push_black_friday --tz Europe/Paris --granularity week
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.breakdown_queries import (
+    action_counts,
+    link_counts,
+    open_hours,
+    platform_device_counts,
+    run_counts,
+    variant_counts,
+)
+from data.catalog import (
+    campaign_actions,
+    campaign_variants,
+    data_as_of,
+    get_campaign,
+    newest_campaign_event,
+)
+from data.database import create_reader_engine, resolve_database_url
+from data.event_queries import campaign_has_delivered, error_codes, event_totals
+from metrics.delivery import delivery_figures
+from metrics.engagement import engagement_figures
+from metrics.experiments import srm_p_value, uplift, variant_rows
+from metrics.integration import conversion_result, sessions_summary
+from metrics.open_times import open_time_rows, punch_card_rows
+from metrics.report_model import (
+    ActionRow,
+    CampaignInfo,
+    CampaignReport,
+    DailyRow,
+    Kpis,
+    RangeInfo,
+    SessionsSummary,
+)
+from metrics.runs import link_rows, run_rows
+from metrics.scope import Granularity, Scope, zone_named
+from metrics.series import campaign_series
+from metrics.splits import device_rows, entered_by_variant, platform_rows, variant_counts_table
+
+CONVERSION_KEYS: tuple[str, ...] = (
+    "receivers",
+    "conversions",
+    "converted_users",
+    "conversion_rate",
+    "revenue",
+    "click_through_conversions",
+    "view_through_conversions",
+    "click_through_conversion_rate",
+    "view_through_conversion_rate",
+    "control_converted_users",
+    "control_conversion_rate",
+)
+
+
+class UnknownCampaignError(LookupError):
+    """No campaigns row has this campaign_id."""
+
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"unknown campaign {campaign_id!r}")
+        self.campaign_id = campaign_id
+
+
+def campaign_info(connection: sa.Connection, campaign_id: str) -> CampaignInfo:
+    """The campaigns row of `campaign_id`; UnknownCampaignError if there is none."""
+    row = get_campaign(connection, campaign_id)
+    if row is None:
+        raise UnknownCampaignError(campaign_id)
+    return CampaignInfo.model_validate(row)
+
+
+def default_scope(
+    connection: sa.Connection, campaign_id: str, tz: str = "UTC", **filters: Any
+) -> Scope:
+    """The glossary's default range in zone `tz`, with the given filters.
+
+    From the local date of C.started_at to the local date of C's newest message event
+    (any user, test users included, whatever the filters); start..start when C has no
+    events yet (or only events before its start).
+    """
+    campaign = campaign_info(connection, campaign_id)
+    zone = zone_named(tz)
+    start = campaign.started_at.astimezone(zone).date()
+    newest = newest_campaign_event(connection, campaign_id)
+    end = start if newest is None else max(start, newest.astimezone(zone).date())
+    return Scope(campaign_id=campaign_id, start=start, end=end, tz=tz, **filters)
+
+
+def build_report(
+    connection: sa.Connection, scope: Scope, granularity: Granularity = "day"
+) -> CampaignReport:
+    """Every figure of the glossary for `scope`, as the report contract's models."""
+    campaign = campaign_info(connection, scope.campaign_id)
+    has_delivered = campaign_has_delivered(connection, scope)
+    totals: dict[str, int] = event_totals(connection, scope).row(0, named=True)
+    delivery = delivery_figures(totals, error_codes(connection, scope), has_delivered=has_delivered)
+    engagement = engagement_figures(totals, recipients=delivery.recipients)
+
+    # INTEGRATION POINT (metrics.integration): conversions, attribution and sessions.
+    conversions = conversion_result(connection, scope, campaign)
+    sessions = sessions_summary(connection, scope, campaign) or _no_sessions(campaign, scope)
+    has_goal = campaign.conversion_event is not None and conversions is not None
+    kpis = Kpis(
+        **delivery.model_dump(),
+        **engagement.model_dump(),
+        **_conversion_kpis(conversions, has_goal=has_goal),
+    )
+
+    series = campaign_series(
+        connection,
+        scope,
+        granularity,
+        has_delivered=has_delivered,
+        daily_conversions=conversions.daily_conversions if has_goal else None,
+    )
+    variant_events = variant_counts(connection, scope)
+    variants_meta = campaign_variants(connection, scope.campaign_id)
+    variant_table = variant_counts_table(
+        variant_events, conversions.variants if conversions is not None else None
+    )
+    allocations = dict(
+        zip(
+            variants_meta["variant_id"].to_list(),
+            variants_meta["allocation"].to_list(),
+            strict=True,
+        )
+    )
+    devices = platform_device_counts(connection, scope)
+    opens_by_hour = open_hours(connection, scope)
+    return CampaignReport(
+        campaign=campaign,
+        range=RangeInfo(start=scope.start, end=scope.end, tz=scope.tz),
+        granularity=granularity,
+        data_as_of=data_as_of(connection),
+        kpis=kpis,
+        variants=variant_rows(variants_meta, variant_table, has_goal=has_goal),
+        srm_p_value=srm_p_value(entered_by_variant(variant_events), allocations),
+        actions=_action_rows(connection, scope, conversions, has_goal=has_goal),
+        runs=run_rows(run_counts(connection, scope), has_delivered=has_delivered),
+        links=link_rows(link_counts(connection, scope)),
+        platforms=platform_rows(devices),
+        devices=device_rows(devices),
+        daily=[DailyRow.model_validate(row) for row in series.iter_rows(named=True)],
+        open_times=open_time_rows(opens_by_hour),
+        open_punch_card=punch_card_rows(opens_by_hour),
+        sessions=sessions,
+    )
+
+
+def _conversion_kpis(conversions: Any, *, has_goal: bool) -> dict[str, Any]:
+    """The Conversions keys of `kpis` (null without a goal) and control_users, with uplift."""
+    kpis: dict[str, Any] = {key: None for key in CONVERSION_KEYS}
+    control_users = 0
+    if conversions is not None:
+        control_users = int(conversions.kpis.get("control_users") or 0)
+        if has_goal:
+            kpis |= {key: conversions.kpis.get(key) for key in CONVERSION_KEYS}
+    kpis["control_users"] = control_users
+    kpis |= uplift(
+        kpis["converted_users"], kpis["receivers"], kpis["control_converted_users"], control_users
+    )
+    return kpis
+
+
+def _action_rows(
+    connection: sa.Connection, scope: Scope, conversions: Any, *, has_goal: bool
+) -> list[ActionRow]:
+    """Every action of C in flow order, zeros included, with its attributed conversions."""
+    actions = campaign_actions(connection, scope.campaign_id).select(
+        "action_id", "name", "position"
+    )
+    counts = action_counts(connection, scope)
+    attributed = pl.DataFrame(schema={"action_id": pl.String, "attributed_conversions": pl.Int64})
+    if has_goal:
+        attributed = conversions.actions.select(
+            pl.col("action_id").cast(pl.String),
+            pl.col("attributed_conversions").cast(pl.Int64),
+        )
+    frame = (
+        actions.join(counts, on="action_id", how="left")
+        .join(attributed, on="action_id", how="left")
+        .with_columns(pl.col("received_users", "clicks").fill_null(0))
+    )
+    if has_goal:
+        frame = frame.with_columns(pl.col("attributed_conversions").fill_null(0))
+    return [ActionRow.model_validate(row) for row in frame.iter_rows(named=True)]
+
+
+def _no_sessions(campaign: CampaignInfo, scope: Scope) -> SessionsSummary:
+    """Sessions placeholder while `metrics.sessions` is missing: no figures, no days."""
+    return SessionsSummary(
+        before_start=campaign.started_at,
+        during_start=campaign.started_at,
+        during_end=campaign.started_at,
+        sessions_per_day_before=None,
+        sessions_per_day_during=None,
+        avg_session_seconds_before=None,
+        avg_session_seconds_during=None,
+        daily=[],
+    )
+
+
+class CommandLineError(Exception):
+    """A bad flag or value: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(message)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"bad date {text!r}: use YYYY-MM-DD") from error
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m metrics.report",
+        description="Print every figure of one campaign as one JSON object.",
+    )
+    parser.add_argument("campaign_id")
+    parser.add_argument("--start", type=_date, help="first local date (default: campaign start)")
+    parser.add_argument("--end", type=_date, help="last local date (default: newest event)")
+    parser.add_argument("--tz", default="UTC", help="IANA time zone of the dates (default UTC)")
+    parser.add_argument("--exclude-test-users", action="store_true")
+    parser.add_argument(
+        "--exclude-machine", action="store_true", help="drop automated opens/clicks"
+    )
+    parser.add_argument("--variant", help="read the campaign through one variant_id")
+    parser.add_argument("--action", help="read the campaign through one action_id")
+    parser.add_argument("--db", help="database URL (default: CAMPAIGN_DB_URL, secrets, DuckDB)")
+    parser.add_argument("--granularity", choices=["day", "week", "month"], default="day")
+    return parser
+
+
+def _scope_from_arguments(connection: sa.Connection, args: argparse.Namespace) -> Scope:
+    default = default_scope(
+        connection,
+        args.campaign_id,
+        args.tz,
+        exclude_test_users=args.exclude_test_users,
+        exclude_machine=args.exclude_machine,
+        variant=args.variant,
+        action=args.action,
+    )
+    start = args.start or default.start
+    end = args.end or default.end
+    if end < start:
+        raise CommandLineError(
+            f"the end date {end.isoformat()} is before the start date {start.isoformat()}"
+        )
+    return default.model_copy(update={"start": start, "end": end})
+
+
+def _one_line(error: BaseException) -> str:
+    """The first line of an error's message: a driver's reason without its hints."""
+    original = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the report CLI; returns the exit status (0, or 2 with one line on stderr)."""
+    try:
+        args = _parser().parse_args(argv)
+        zone_named(args.tz)
+    except (CommandLineError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    url = resolve_database_url(args.db)
+    shown_url = sa.make_url(url).render_as_string(hide_password=True)
+    try:
+        engine = create_reader_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as error:
+        print(f"error: bad database URL {shown_url}: {_one_line(error)}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            connection = engine.connect()
+        except Exception as error:  # drivers raise their own types for a missing server/file
+            print(
+                f"error: cannot open the database {shown_url}: {_one_line(error)}", file=sys.stderr
+            )
+            return 2
+        with connection:
+            scope = _scope_from_arguments(connection, args)
+            report = build_report(connection, scope, args.granularity)
+    except (UnknownCampaignError, CommandLineError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as error:
+        print(f"error: cannot read the database {shown_url}: {_one_line(error)}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Time series: the report's `daily` rows and the Explore page's figure-over-time frames.
+
+Buckets are local to the scope's zone: days, weeks starting on Monday, months starting
+on the 1st, each labelled by its first local date. Every bucket of the range is present,
+zeros included, so a quiet day shows as a dip, not as a missing point. Unique impressions
+are users in that bucket (a week's users, not a sum of its days); cumulative unique
+impressions count each user once, in the bucket of their first impression in the range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
+from metrics.delivery import delivered_expr
+from metrics.integration import conversion_result
+from metrics.rates import ratio_expr
+from metrics.report_model import CampaignInfo
+from metrics.scope import Granularity, Scope
+
+EXPLORABLE_FIGURES: dict[str, str] = {
+    "messages_sent": "Messages sent",
+    "delivered": "Delivered",
+    "impressions": "Impressions",
+    "unique_impressions": "Unique impressions",
+    "cumulative_impressions": "Cumulative impressions",
+    "cumulative_unique_impressions": "Cumulative unique impressions",
+    "opens": "Opens",
+    "clicks": "Clicks",
+    "dismissals": "Dismissals",
+    "ctr": "Click-through rate",
+    "dismissal_rate": "Dismissal rate",
+    "conversions": "Conversions",
+}
+"""Every figure of the glossary's time-series list, with the label a chart shows."""
+
+SPLITS: dict[str, str] = {
+    "variant_id": "Variant",
+    "platform": "Platform",
+    "action_id": "Action",
+}
+"""What a series can be split by, with the label a picker shows."""
+
+SERIES_COLUMNS: tuple[str, ...] = ("date", *EXPLORABLE_FIGURES)
+"""Columns of a series frame, in the order of the report's `daily` rows."""
+
+
+def bucket_start(day: dt.date, granularity: Granularity) -> dt.date:
+    """The first local date of the bucket holding `day`: itself, its Monday or its 1st.
+
+    >>> bucket_start(dt.date(2026, 11, 5), "week"), bucket_start(dt.date(2026, 11, 5), "month")
+    (datetime.date(2026, 11, 2), datetime.date(2026, 11, 1))
+    """
+    if granularity == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def bucket_starts(scope: Scope, granularity: Granularity) -> list[dt.date]:
+    """Every bucket of the range, in order (the first may start before the range does)."""
+    return sorted({bucket_start(day, granularity) for day in scope.local_dates()})
+
+
+def bucket_dates(frame: pl.DataFrame, granularity: Granularity) -> pl.DataFrame:
+    """Move a frame's local `date` column to the start of its bucket (day, week, month)."""
+    if granularity == "week":
+        return frame.with_columns(pl.col("date").dt.truncate("1w"))
+    if granularity == "month":
+        return frame.with_columns(pl.col("date").dt.truncate("1mo"))
+    return frame
+
+
+def build_series(
+    counts: pl.DataFrame,
+    first_impressions: pl.DataFrame,
+    buckets: list[dt.date],
+    *,
+    has_delivered: bool,
+    conversions: pl.DataFrame | None,
+    splits: list[str] | None = None,
+) -> pl.DataFrame:
+    """The series frame: one row per bucket x split value, every figure a column.
+
+    `counts` and `first_impressions` come from `data.event_queries` (columns date, split,
+    ...); `conversions` has date, split, conversions (None when C has no conversion goal,
+    which makes the column null). `splits` fixes the split values (default: those seen).
+    """
+    if splits is None:
+        seen = set(counts["split"].to_list()) | set(first_impressions["split"].to_list())
+        splits = sorted(seen) or ["all"]
+    grid = pl.DataFrame({"date": buckets}, schema={"date": pl.Date}).join(
+        pl.DataFrame({"split": splits}, schema={"split": pl.String}), how="cross"
+    )
+    series = (
+        grid.join(counts, on=["date", "split"], how="left")
+        .join(first_impressions, on=["date", "split"], how="left")
+        .with_columns(pl.exclude("date", "split").fill_null(0))
+        .sort("split", "date")
+        .with_columns(
+            delivered_expr(has_delivered=has_delivered).alias("delivered"),
+            pl.col("impressions").cum_sum().over("split").alias("cumulative_impressions"),
+            pl.col("new_users").cum_sum().over("split").alias("cumulative_unique_impressions"),
+            ratio_expr(pl.col("clicks"), pl.col("impressions")).alias("ctr"),
+            ratio_expr(pl.col("dismissals"), pl.col("impressions")).alias("dismissal_rate"),
+        )
+    )
+    if conversions is None:
+        series = series.with_columns(pl.lit(None, dtype=pl.Int64).alias("conversions"))
+    else:
+        series = series.join(
+            conversions.select("date", "split", pl.col("conversions").cast(pl.Int64)),
+            on=["date", "split"],
+            how="left",
+        ).with_columns(pl.col("conversions").fill_null(0))
+    return series.select("split", *SERIES_COLUMNS)
+
+
+def conversions_by_bucket(
+    daily_conversions: pl.DataFrame, granularity: Granularity, split: str = "all"
+) -> pl.DataFrame:
+    """Conversions per local date (conversions helper) summed into buckets, with a split."""
+    return (
+        bucket_dates(daily_conversions, granularity)
+        .group_by("date")
+        .agg(pl.col("conversions").sum())
+        .with_columns(pl.lit(split).alias("split"))
+    )
+
+
+def campaign_series(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    *,
+    has_delivered: bool,
+    daily_conversions: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """The report's `daily` rows (any granularity) as a frame, columns SERIES_COLUMNS."""
+    conversions = (
+        None if daily_conversions is None else conversions_by_bucket(daily_conversions, granularity)
+    )
+    series = build_series(
+        bucket_counts(connection, scope, granularity),
+        first_impression_buckets(connection, scope, granularity),
+        bucket_starts(scope, granularity),
+        has_delivered=has_delivered,
+        conversions=conversions,
+        splits=["all"],
+    )
+    return series.drop("split")
+
+
+def explore_series(
+    connection: sa.Connection,
+    scope: Scope,
+    figure: str,
+    split_by: str | None,
+    granularity: Granularity,
+) -> pl.DataFrame:
+    """One figure over every bucket of the range, optionally split: columns date, split, value.
+
+    split is the variant_id, platform or action_id (`(none)` for events without a variant
+    or action), or "all" without a split. Missing buckets count 0; rates over nothing are
+    null. Conversions split by platform are null: a conversion has no platform.
+    """
+    if figure not in EXPLORABLE_FIGURES:
+        raise ValueError(f"unknown figure {figure!r}: use one of {', '.join(EXPLORABLE_FIGURES)}")
+    if split_by is not None and split_by not in SPLITS:
+        raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLITS)}")
+    counts = bucket_counts(connection, scope, granularity, split_by)
+    firsts = first_impression_buckets(connection, scope, granularity, split_by)
+    seen = set(counts["split"].to_list()) | set(firsts["split"].to_list())
+    splits = sorted(seen) if split_by else ["all"]
+    conversions = None
+    if figure == "conversions" and split_by != "platform":
+        conversions = _split_conversions(connection, scope, granularity, split_by, splits)
+    series = build_series(
+        counts,
+        firsts,
+        bucket_starts(scope, granularity),
+        has_delivered=campaign_has_delivered(connection, scope),
+        conversions=conversions,
+        splits=splits or ["all"],
+    )
+    return series.select("date", "split", pl.col(figure).alias("value"))
+
+
+def _split_conversions(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    split_by: str | None,
+    splits: list[str],
+) -> pl.DataFrame | None:
+    """Conversions per bucket and split value, reading C through each variant or action.
+
+    Under a variant (action) filter the conversions helper reads C as if its only events
+    were those of that variant (action), which is exactly "the conversions of that split".
+    """
+    from data.catalog import get_campaign
+
+    row = get_campaign(connection, scope.campaign_id)
+    if row is None:
+        return None
+    campaign = CampaignInfo.model_validate(row)
+    if split_by is None:
+        result = conversion_result(connection, scope, campaign)
+        if result is None or result.kpis.get("conversions") is None:
+            return None
+        return conversions_by_bucket(result.daily_conversions, granularity)
+    filter_name = "variant" if split_by == "variant_id" else "action"
+    frames = []
+    for value in splits:
+        if value == "(none)":
+            continue
+        result = conversion_result(
+            connection, scope.model_copy(update={filter_name: value}), campaign
+        )
+        if result is None or result.kpis.get("conversions") is None:
+            return None
+        frames.append(conversions_by_bucket(result.daily_conversions, granularity, value))
+    if not frames:
+        return None
+    return pl.concat(frames)
