@@ -1,0 +1,346 @@
+"""Pushed-down queries behind the glossary's Conversions, Per action and Per variant figures.
+
+Anchors (a user's first receipt, or first control/entered event, over all time), the
+conversion window and the choice of the attributed action are all decided in SQL, so what
+comes back is one row per qualifying conversion, one row per action or variant, or a
+handful of totals: never raw events. Every query reads the campaign's message events
+through `campaign_events`, which applies the scope's filters (test users, automated opens
+and clicks, variant or action) once, so anchors and candidates follow them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.event_queries import RECEIPT_TYPES, scope_conditions
+from data.frames import fetch_frame
+from data.schema import conversions, message_events, variants
+from metrics.scope import Scope
+
+INTERACTION_TYPES = ("opened", "clicked")
+"""Events preferred over bare receipts when a conversion is attributed to an action."""
+
+CONTROL_ENTRY_TYPES = ("entered", "control")
+"""Events that anchor a control user and place them in the control group's figures."""
+
+
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """1 where `condition` holds, else 0: a portable way to OR booleans with max()."""
+    return sa.case((condition, 1), else_=0)
+
+
+def campaign_events(scope: Scope) -> sa.Subquery:
+    """The scope's campaign's message events, over all time, with every filter applied.
+
+    "Exclude test users" drops users whose users row says is_test (no row: not a test
+    user); "exclude automated" drops machine opens and clicks; a variant or action filter
+    keeps only the events that carry that id, so anchors and candidates follow it.
+    """
+    events = message_events
+    conditions = scope_conditions(scope, in_range=False)
+    return (
+        sa.select(
+            events.c.event_id,
+            events.c.user_id,
+            events.c.event_type,
+            events.c.occurred_at,
+            events.c.action_id,
+            events.c.variant_id,
+        )
+        .where(*conditions)
+        .subquery()
+    )
+
+
+def _in_range(column: sa.ColumnElement[dt.datetime], scope: Scope) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= scope.range_start_utc, column < scope.range_end_utc)
+
+
+def _control_variant_ids(campaign_id: str) -> sa.Select[tuple[str]]:
+    return sa.select(variants.c.variant_id).where(
+        variants.c.campaign_id == campaign_id, variants.c.is_control
+    )
+
+
+def per_user(scope: Scope) -> sa.CTE:
+    """One row per user of the campaign: control membership, anchor and in-range flags.
+
+    Control membership and anchors look at all time; the `*_in_range` flags are the
+    "with a ... event in range" conditions of receivers, the sent-users denominator and
+    control_users.
+    """
+    events = campaign_events(scope)
+    is_control_event = sa.or_(
+        events.c.event_type == "control",
+        sa.and_(
+            events.c.event_type == "entered",
+            events.c.variant_id.in_(_control_variant_ids(scope.campaign_id)),
+        ),
+    )
+    is_receipt = events.c.event_type.in_(RECEIPT_TYPES)
+    is_entry = events.c.event_type.in_(CONTROL_ENTRY_TYPES)
+    in_range = _in_range(events.c.occurred_at, scope)
+    grouped = (
+        sa.select(
+            events.c.user_id,
+            sa.func.max(_flag(is_control_event)).label("is_control"),
+            sa.func.min(sa.case((is_receipt, events.c.occurred_at))).label("first_receipt"),
+            sa.func.min(sa.case((is_entry, events.c.occurred_at))).label("first_entry"),
+            sa.func.max(_flag(sa.and_(is_receipt, in_range))).label("received_in_range"),
+            sa.func.max(_flag(sa.and_(events.c.event_type == "sent", in_range))).label(
+                "sent_in_range"
+            ),
+            sa.func.max(_flag(sa.and_(is_entry, in_range))).label("entered_in_range"),
+        )
+        .group_by(events.c.user_id)
+        .subquery()
+    )
+    anchor = sa.case(
+        (grouped.c.is_control == 1, grouped.c.first_entry), else_=grouped.c.first_receipt
+    )
+    return sa.select(
+        grouped.c.user_id,
+        grouped.c.is_control,
+        anchor.label("anchor"),
+        grouped.c.received_in_range,
+        grouped.c.sent_in_range,
+        grouped.c.entered_in_range,
+    ).cte("per_user")
+
+
+TOTALS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "receivers": pl.Int64,
+    "sent_users": pl.Int64,
+    "control_users": pl.Int64,
+}
+
+
+def load_user_totals(connection: sa.Connection, scope: Scope) -> dict[str, int]:
+    """receivers, users with a `sent` event in range (sent_users) and control_users.
+
+    One grouping by user, then three conditional counts: exact distinct counts for the
+    price of one.
+    """
+    people = per_user(scope)
+    query = sa.select(
+        sa.func.count()
+        .filter(sa.and_(people.c.is_control == 0, people.c.received_in_range == 1))
+        .label("receivers"),
+        sa.func.count().filter(people.c.sent_in_range == 1).label("sent_users"),
+        sa.func.count()
+        .filter(sa.and_(people.c.is_control == 1, people.c.entered_in_range == 1))
+        .label("control_users"),
+    )
+    row = fetch_frame(connection, query, schema=TOTALS_SCHEMA).row(0, named=True)
+    return {key: int(value or 0) for key, value in row.items()}
+
+
+def qualifying_conversions(
+    scope: Scope, people: sa.CTE, conversion_event: str, window_hours: int
+) -> sa.Subquery:
+    """Conversion rows of the goal, in range, inside [anchor, anchor + window] (inclusive).
+
+    Users without an anchor (no receipt and not control) never qualify; test users and
+    filtered-out users have no anchor because `campaign_events` already dropped them.
+    `people` is the scope's `per_user` (passed in so a query builds it once).
+    """
+    window = sa.bindparam("window", dt.timedelta(hours=window_hours), type_=sa.Interval)
+    return (
+        sa.select(
+            conversions.c.conversion_id,
+            conversions.c.user_id,
+            conversions.c.occurred_at,
+            conversions.c.revenue,
+            people.c.is_control,
+        )
+        .select_from(conversions.join(people, people.c.user_id == conversions.c.user_id))
+        .where(
+            conversions.c.event_name == conversion_event,
+            _in_range(conversions.c.occurred_at, scope),
+            people.c.anchor.is_not(None),
+            conversions.c.occurred_at >= people.c.anchor,
+            conversions.c.occurred_at <= people.c.anchor + window,
+        )
+        .subquery()
+    )
+
+
+CONVERSION_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "conversion_id": pl.String,
+    "user_id": pl.String,
+    "occurred_at": pl.Datetime("us", "UTC"),
+    "revenue": pl.Float64,
+    "is_control": pl.Boolean,
+    "action_id": pl.String,
+    "clicked_before": pl.Boolean,
+    "viewed_before": pl.Boolean,
+}
+
+
+def load_conversion_rows(
+    connection: sa.Connection, scope: Scope, conversion_event: str, window_hours: int
+) -> pl.DataFrame:
+    """One row per qualifying conversion, with what attribution and click-through need.
+
+    For a treatment user's conversion: `action_id` is the attributed action (the last
+    in-range opened/clicked event at or before it that carries an action, else the last
+    such receipt; null if none), `clicked_before` / `viewed_before` say whether an
+    in-range `clicked` / `impression`-or-`opened` event of C happened at or before it.
+    Control conversions carry null action and false flags: they are never attributed.
+    """
+    qualifying = qualifying_conversions(scope, per_user(scope), conversion_event, window_hours)
+    events = campaign_events(scope)
+    candidates_join = sa.and_(
+        events.c.user_id == qualifying.c.user_id,
+        qualifying.c.is_control == 0,
+        events.c.event_type.in_(RECEIPT_TYPES),
+        _in_range(events.c.occurred_at, scope),
+        events.c.occurred_at <= qualifying.c.occurred_at,
+    )
+    rank = sa.func.row_number().over(
+        partition_by=qualifying.c.conversion_id,
+        order_by=[
+            sa.case((events.c.action_id.is_(None), 1), else_=0),
+            sa.case((events.c.event_type.in_(INTERACTION_TYPES), 0), else_=1),
+            events.c.occurred_at.desc(),
+            events.c.event_id.desc(),
+        ],
+    )
+    clicked = sa.func.max(_flag(events.c.event_type == "clicked")).over(
+        partition_by=qualifying.c.conversion_id
+    )
+    viewed = sa.func.max(_flag(events.c.event_type.in_(("impression", "opened")))).over(
+        partition_by=qualifying.c.conversion_id
+    )
+    ranked = (
+        sa.select(
+            qualifying.c.conversion_id,
+            qualifying.c.user_id,
+            qualifying.c.occurred_at,
+            qualifying.c.revenue,
+            qualifying.c.is_control,
+            events.c.action_id,
+            rank.label("candidate_rank"),
+            clicked.label("clicked_before"),
+            viewed.label("viewed_before"),
+        )
+        .select_from(qualifying.outerjoin(events, candidates_join))
+        .subquery()
+    )
+    query = sa.select(
+        ranked.c.conversion_id,
+        ranked.c.user_id,
+        ranked.c.occurred_at,
+        ranked.c.revenue,
+        (ranked.c.is_control == 1).label("is_control"),
+        ranked.c.action_id,
+        (sa.func.coalesce(ranked.c.clicked_before, 0) == 1).label("clicked_before"),
+        (sa.func.coalesce(ranked.c.viewed_before, 0) == 1).label("viewed_before"),
+    ).where(ranked.c.candidate_rank == 1)
+    frame = fetch_frame(connection, query, schema=CONVERSION_ROWS_SCHEMA)
+    if frame.height == 0:
+        return pl.DataFrame(schema=CONVERSION_ROWS_SCHEMA)
+    return frame.select(list(CONVERSION_ROWS_SCHEMA))
+
+
+ACTION_RECEIVERS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "action_id": pl.String,
+    "received_users": pl.Int64,
+}
+
+
+def load_action_receivers(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per action_id: users with an in-range receipt event carrying that action."""
+    events = campaign_events(scope)
+    query = (
+        sa.select(
+            events.c.action_id,
+            sa.func.count(sa.distinct(events.c.user_id)).label("received_users"),
+        )
+        .where(
+            events.c.action_id.is_not(None),
+            events.c.event_type.in_(RECEIPT_TYPES),
+            _in_range(events.c.occurred_at, scope),
+        )
+        .group_by(events.c.action_id)
+        .order_by(events.c.action_id)
+    )
+    frame = fetch_frame(connection, query, schema=ACTION_RECEIVERS_SCHEMA)
+    if frame.height == 0:
+        return pl.DataFrame(schema=ACTION_RECEIVERS_SCHEMA)
+    return frame
+
+
+VARIANT_USERS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "variant_id": pl.String,
+    "users": pl.Int64,
+    "converted_users": pl.Int64,
+}
+
+
+def load_variant_users(
+    connection: sa.Connection,
+    scope: Scope,
+    conversion_event: str | None,
+    window_hours: int,
+) -> pl.DataFrame:
+    """Per variant_id seen in range: its users and how many of them converted.
+
+    A variant marked is_control counts control users with an in-range `entered` or
+    `control` event carrying it, and their control conversions; any other variant counts
+    users with an in-range receipt event carrying it, and their treatment conversions.
+    `converted_users` is null when the campaign has no conversion goal.
+    """
+    events = campaign_events(scope)
+    people = per_user(scope)
+    pairs = (
+        sa.select(
+            events.c.variant_id,
+            events.c.user_id,
+            sa.func.max(_flag(events.c.event_type.in_(RECEIPT_TYPES))).label("has_receipt"),
+            sa.func.max(_flag(events.c.event_type.in_(CONTROL_ENTRY_TYPES))).label("has_entry"),
+        )
+        .where(events.c.variant_id.is_not(None), _in_range(events.c.occurred_at, scope))
+        .group_by(events.c.variant_id, events.c.user_id)
+        .subquery()
+    )
+    control_variant = pairs.c.variant_id.in_(_control_variant_ids(scope.campaign_id))
+    is_member = sa.or_(
+        sa.and_(control_variant, people.c.is_control == 1, pairs.c.has_entry == 1),
+        sa.and_(sa.not_(control_variant), pairs.c.has_receipt == 1),
+    )
+    source = pairs.join(people, people.c.user_id == pairs.c.user_id)
+    if conversion_event is None:
+        converted: sa.ColumnElement[int | None] = sa.null()
+    else:
+        qualifying = qualifying_conversions(scope, people, conversion_event, window_hours)
+        converters = sa.select(qualifying.c.user_id).group_by(qualifying.c.user_id).subquery()
+        source = source.outerjoin(converters, converters.c.user_id == pairs.c.user_id)
+        # is_control of the user decides which side's conversion it is, so a member of
+        # a control variant converts as a control user and vice versa.
+        converted_member = sa.and_(
+            is_member,
+            converters.c.user_id.is_not(None),
+            sa.or_(
+                sa.and_(control_variant, people.c.is_control == 1),
+                sa.and_(sa.not_(control_variant), people.c.is_control == 0),
+            ),
+        )
+        converted = sa.func.count().filter(converted_member)
+    query = (
+        sa.select(
+            pairs.c.variant_id,
+            sa.func.count().filter(is_member).label("users"),
+            converted.label("converted_users"),
+        )
+        .select_from(source)
+        .group_by(pairs.c.variant_id)
+        .order_by(pairs.c.variant_id)
+    )
+    frame = fetch_frame(connection, query, schema=VARIANT_USERS_SCHEMA)
+    if frame.height == 0:
+        return pl.DataFrame(schema=VARIANT_USERS_SCHEMA)
+    return frame.select(list(VARIANT_USERS_SCHEMA))

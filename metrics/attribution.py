@@ -1,0 +1,66 @@
+"""Which action earned a conversion, and whether a click or only a view preceded it.
+
+The database already picked each conversion's candidate action and flagged the clicks and
+views before it (`data.conversion_queries.load_conversion_rows`); these functions turn
+those rows into the glossary's per-action attributed_conversions and the click-through /
+view-through counts. Control conversions are never attributed: the control group was sent
+nothing, so no action can claim them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ATTRIBUTED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "action_id": pl.String,
+    "attributed_conversions": pl.Int64,
+}
+
+
+def attributed_conversions(conversion_rows: pl.DataFrame) -> pl.DataFrame:
+    """Per action_id: qualifying treatment conversions attributed to it.
+
+    A conversion with no candidate event (every receipt before the range, or none with an
+    action_id) is attributed to no action, so the column may sum to less than
+    `conversions`.
+
+    >>> rows = pl.DataFrame({"is_control": [False, False, True], "action_id": ["a", None, "a"]})
+    >>> attributed_conversions(rows).to_dicts()
+    [{'action_id': 'a', 'attributed_conversions': 1}]
+    """
+    return (
+        conversion_rows.filter(~pl.col("is_control") & pl.col("action_id").is_not_null())
+        .group_by("action_id")
+        .agg(pl.len().cast(pl.Int64).alias("attributed_conversions"))
+        .sort("action_id")
+        .select(list(ATTRIBUTED_SCHEMA))
+        .cast(ATTRIBUTED_SCHEMA)
+    )
+
+
+def first_conversions(conversion_rows: pl.DataFrame) -> pl.DataFrame:
+    """Each treatment converter's first qualifying conversion (earliest, then by id)."""
+    return (
+        conversion_rows.filter(~pl.col("is_control"))
+        .sort("occurred_at", "conversion_id")
+        .unique("user_id", keep="first", maintain_order=True)
+    )
+
+
+def through_conversions(conversion_rows: pl.DataFrame) -> tuple[int, int]:
+    """(click_through_conversions, view_through_conversions) over treatment converters.
+
+    Click-through: a `clicked` event of C in range at or before the user's first qualifying
+    conversion. View-through: an `impression` or `opened` one there, and no click.
+
+    >>> rows = pl.DataFrame({
+    ...     "conversion_id": ["c1", "c2"], "user_id": ["u1", "u2"], "occurred_at": [1, 2],
+    ...     "is_control": [False, False],
+    ...     "clicked_before": [True, False], "viewed_before": [True, True]})
+    >>> through_conversions(rows)
+    (1, 1)
+    """
+    firsts = first_conversions(conversion_rows)
+    clicked = int(firsts.filter(pl.col("clicked_before")).height)
+    viewed = int(firsts.filter(~pl.col("clicked_before") & pl.col("viewed_before")).height)
+    return clicked, viewed

@@ -1,0 +1,194 @@
+"""The glossary's Conversions figures, and the conversion columns of actions and variants.
+
+A conversion counts when it falls in the range and inside the user's window
+[anchor, anchor + conversion_window_hours], both ends inclusive, where the anchor is the
+user's first receipt of the campaign (first `control` / `entered` event for a control
+user) over all time. Treatment and control are counted apart so that the uplift compares
+like with like. A campaign with no conversion goal has no conversion figures at all
+(None), rather than zeros that would read as "nobody converted".
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+
+from data.catalog import campaign_actions, campaign_variants
+from data.conversion_queries import (
+    load_action_receivers,
+    load_conversion_rows,
+    load_user_totals,
+    load_variant_users,
+)
+from metrics.attribution import attributed_conversions, through_conversions
+from metrics.rates import ratio
+from metrics.report_model import CampaignInfo
+from metrics.scope import Scope
+
+KPI_KEYS = (
+    "control_users",
+    "receivers",
+    "conversions",
+    "converted_users",
+    "conversion_rate",
+    "revenue",
+    "click_through_conversions",
+    "view_through_conversions",
+    "click_through_conversion_rate",
+    "view_through_conversion_rate",
+    "control_converted_users",
+    "control_conversion_rate",
+)
+
+ACTIONS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "action_id": pl.String,
+    "received_users": pl.Int64,
+    "attributed_conversions": pl.Int64,
+}
+
+VARIANTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "variant_id": pl.String,
+    "users": pl.Int64,
+    "converted_users": pl.Int64,
+}
+
+DAILY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "date": pl.Date,
+    "conversions": pl.Int64,
+}
+
+
+class ConversionResult(BaseModel):
+    """Everything the conversions family contributes to a report.
+
+    `kpis` holds exactly `KPI_KEYS`; `actions` (action_id, received_users,
+    attributed_conversions), `variants` (variant_id, users, converted_users) and
+    `daily_conversions` (date, conversions) are the conversion columns the report
+    assembly joins into its per-action, per-variant and daily rows.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    kpis: dict[str, int | float | None]
+    actions: pl.DataFrame
+    variants: pl.DataFrame
+    daily_conversions: pl.DataFrame
+
+
+def conversion_kpis(
+    totals: dict[str, int], conversion_rows: pl.DataFrame | None
+) -> dict[str, int | float | None]:
+    """The Conversions table's figures from user totals and qualifying conversion rows.
+
+    `totals` has receivers, sent_users (the click-/view-through denominator) and
+    control_users; `conversion_rows` is None when the campaign has no conversion goal,
+    which makes every figure but control_users None.
+    """
+    control_users = int(totals["control_users"])
+    if conversion_rows is None:
+        return {key: (control_users if key == "control_users" else None) for key in KPI_KEYS}
+    treatment = conversion_rows.filter(~pl.col("is_control"))
+    control = conversion_rows.filter(pl.col("is_control"))
+    receivers = int(totals["receivers"])
+    converted_users = int(treatment["user_id"].n_unique())
+    control_converted = int(control["user_id"].n_unique())
+    click_through, view_through = through_conversions(conversion_rows)
+    sent_users = int(totals["sent_users"])
+    return {
+        "control_users": control_users,
+        "receivers": receivers,
+        "conversions": treatment.height,
+        "converted_users": converted_users,
+        "conversion_rate": ratio(converted_users, receivers),
+        "revenue": float(treatment["revenue"].fill_null(0.0).sum()),
+        "click_through_conversions": click_through,
+        "view_through_conversions": view_through,
+        "click_through_conversion_rate": ratio(click_through, sent_users),
+        "view_through_conversion_rate": ratio(view_through, sent_users),
+        "control_converted_users": control_converted,
+        "control_conversion_rate": ratio(control_converted, control_users),
+    }
+
+
+def action_table(
+    catalog: pl.DataFrame,
+    receivers: pl.DataFrame,
+    conversion_rows: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """One row per action of C (flow order) plus any other action seen, zeros included.
+
+    `attributed_conversions` is null for every action when there is no conversion goal.
+    """
+    attributed = (
+        attributed_conversions(conversion_rows)
+        if conversion_rows is not None
+        else pl.DataFrame(schema={"action_id": pl.String, "attributed_conversions": pl.Int64})
+    )
+    listed = catalog["action_id"].to_list()
+    seen = set(receivers["action_id"].to_list()) | set(attributed["action_id"].to_list())
+    ordered = listed + sorted(seen - set(listed))
+    table = (
+        pl.DataFrame({"action_id": ordered}, schema={"action_id": pl.String})
+        .join(receivers, on="action_id", how="left", maintain_order="left")
+        .join(attributed, on="action_id", how="left", maintain_order="left")
+        .with_columns(pl.col("received_users").fill_null(0))
+    )
+    if conversion_rows is None:
+        table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("attributed_conversions"))
+    else:
+        table = table.with_columns(pl.col("attributed_conversions").fill_null(0))
+    return table.select(list(ACTIONS_SCHEMA)).cast(ACTIONS_SCHEMA)
+
+
+def variant_table(catalog: pl.DataFrame, counted: pl.DataFrame, has_goal: bool) -> pl.DataFrame:
+    """One row per variant of C (variant_id order) plus any other variant seen in events.
+
+    Variants nobody reached get 0 users (and 0 converted users when there is a goal).
+    """
+    listed = catalog["variant_id"].to_list()
+    ordered = listed + sorted(set(counted["variant_id"].to_list()) - set(listed))
+    table = (
+        pl.DataFrame({"variant_id": ordered}, schema={"variant_id": pl.String})
+        .join(counted, on="variant_id", how="left", maintain_order="left")
+        .with_columns(pl.col("users").fill_null(0))
+    )
+    converted = pl.col("converted_users").fill_null(0) if has_goal else pl.lit(None)
+    return (
+        table.with_columns(converted.cast(pl.Int64).alias("converted_users"))
+        .select(list(VARIANTS_SCHEMA))
+        .cast(VARIANTS_SCHEMA)
+    )
+
+
+def daily_conversions(conversion_rows: pl.DataFrame | None, tz: str) -> pl.DataFrame:
+    """Qualifying treatment conversions per local date in `tz` (only days that have some)."""
+    if conversion_rows is None:
+        return pl.DataFrame(schema=DAILY_SCHEMA)
+    return (
+        conversion_rows.filter(~pl.col("is_control"))
+        .group_by(pl.col("occurred_at").dt.convert_time_zone(tz).dt.date().alias("date"))
+        .agg(pl.len().alias("conversions"))
+        .sort("date")
+        .cast(DAILY_SCHEMA)
+    )
+
+
+def conversion_report(
+    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
+) -> ConversionResult:
+    """Every conversion figure of `campaign` over `scope` (a handful of reduced queries)."""
+    goal = campaign.conversion_event
+    window = campaign.conversion_window_hours
+    totals = load_user_totals(connection, scope)
+    rows = None if goal is None else load_conversion_rows(connection, scope, goal, window)
+    receivers = load_action_receivers(connection, scope)
+    counted = load_variant_users(connection, scope, goal, window)
+    return ConversionResult(
+        kpis=conversion_kpis(totals, rows),
+        actions=action_table(campaign_actions(connection, scope.campaign_id), receivers, rows),
+        variants=variant_table(
+            campaign_variants(connection, scope.campaign_id), counted, goal is not None
+        ),
+        daily_conversions=daily_conversions(rows, scope.tz),
+    )
