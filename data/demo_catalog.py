@@ -1,0 +1,117 @@
+"""The demo campaigns, their variants and actions: the ids every part of the app may rely on.
+
+These rows are the shared contract for the demo: `push_black_friday` (A/B/control),
+`inapp_onboarding` (three cards), `email_weekly_digest` (weekly runs) and
+`push_flash_no_goal` (no conversion goal, no variants, no actions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from data import demo_email, demo_inapp, demo_push
+from data.demo_world import CALENDAR_START
+
+
+def _utc(t: int) -> dt.datetime:
+    return CALENDAR_START + dt.timedelta(seconds=t)
+
+
+def campaigns_frame() -> pl.DataFrame:
+    """The `campaigns` table of the demo."""
+    rows = [
+        (
+            demo_push.BLACK_FRIDAY,
+            "Black Friday teaser (A/B test)",
+            "push",
+            _utc(demo_push.BLACK_FRIDAY_START),
+            None,
+            "purchase",
+            72,
+        ),
+        (
+            demo_inapp.ONBOARDING,
+            "Onboarding cards",
+            "in_app",
+            _utc(demo_inapp.START),
+            _utc(demo_inapp.END),
+            "tutorial_completed",
+            48,
+        ),
+        (
+            demo_email.DIGEST,
+            "Weekly digest",
+            "email",
+            _utc(demo_email.START),
+            None,
+            "article_read",
+            168,
+        ),
+        (
+            demo_push.FLASH,
+            "Flash sale (no goal)",
+            "push",
+            _utc(demo_push.FLASH_START),
+            _utc(demo_push.FLASH_END),
+            None,
+            72,
+        ),
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "campaign_id": pl.String,
+            "name": pl.String,
+            "channel": pl.String,
+            "started_at": pl.Datetime("us", "UTC"),
+            "ended_at": pl.Datetime("us", "UTC"),
+            "conversion_event": pl.String,
+            "conversion_window_hours": pl.Int32,
+        },
+        orient="row",
+    )
+
+
+def variants_frame() -> pl.DataFrame:
+    """The `variants` table: only the Black Friday push is an experiment."""
+    return pl.DataFrame(
+        [
+            (demo_push.BLACK_FRIDAY, "A", "A: 'Early access'", False, 0.45),
+            (demo_push.BLACK_FRIDAY, "B", "B: 'Your cart misses you'", False, 0.45),
+            (demo_push.BLACK_FRIDAY, "control", "Control (no message)", True, 0.10),
+        ],
+        schema={
+            "campaign_id": pl.String,
+            "variant_id": pl.String,
+            "name": pl.String,
+            "is_control": pl.Boolean,
+            "allocation": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def actions_frame() -> pl.DataFrame:
+    """The `actions` table: the steps of each campaign's flow, in position order."""
+    rows = [
+        (demo_push.BLACK_FRIDAY, "push_teaser", "Teaser push", "push", 1),
+        (demo_push.BLACK_FRIDAY, "push_reminder", "Reminder push", "push", 2),
+        *(
+            (demo_inapp.ONBOARDING, card, card.removeprefix("card_").title() + " card", "in_app", i)
+            for i, card in enumerate(demo_inapp.CARDS, start=1)
+        ),
+        (demo_email.DIGEST, demo_email.ACTION, "Digest email", "email", 1),
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "campaign_id": pl.String,
+            "action_id": pl.String,
+            "name": pl.String,
+            "channel": pl.String,
+            "position": pl.Int32,
+        },
+        orient="row",
+    )
