@@ -1,0 +1,93 @@
+"""Load checked rows into their table so that importing the same data twice changes nothing.
+
+The rows go into a temporary staging table in bulk (Arrow into DuckDB, COPY into
+PostgreSQL); then two set-based statements decide, against what the table already holds:
+keys already stored with different values are conflicts (rejected), keys not stored yet are
+inserted, and the rest are already present. Values are compared with `IS NOT DISTINCT FROM`
+so that NULL equals NULL, on both backends. Everything runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.bulk import bulk_insert
+from data.ingest_validate import LINE
+from data.schema import TABLES
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What happened to the staged rows: inserted, already stored, or in conflict."""
+
+    loaded: int
+    already_present: int
+    conflict_lines: tuple[int, ...]
+
+
+def load_rows(connection: sa.Connection, table_name: str, rows: pl.DataFrame) -> LoadOutcome:
+    """Insert the rows of `rows` (table columns plus `LINE`, one per key) not stored yet.
+
+    Call inside a transaction: a failure half-way must leave nothing behind.
+    """
+    if rows.height == 0:
+        return LoadOutcome(0, 0, ())
+    target = TABLES[table_name]
+    stage = _staging_table(target)
+    stage.create(connection)
+    try:
+        bulk_insert(connection, stage.name, rows.select(*target.columns.keys(), LINE))
+        conflict_lines = _conflicting_lines(connection, target, stage)
+        loaded = _insert_new_keys(connection, target, stage)
+    finally:
+        stage.drop(connection)
+    already_present = rows.height - loaded - len(conflict_lines)
+    return LoadOutcome(loaded, already_present, conflict_lines)
+
+
+def _staging_table(target: sa.Table) -> sa.Table:
+    """A constraint-free temporary copy of `target`'s columns, plus each row's line."""
+    return sa.Table(
+        f"ingest_stage_{uuid.uuid4().hex[:16]}",
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in target.columns),
+        sa.Column(LINE, sa.BigInteger),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _same_key(target: sa.Table, stage: sa.Table) -> sa.ColumnElement[bool]:
+    return sa.and_(*(stage.c[column.name] == column for column in target.primary_key.columns))
+
+
+def _conflicting_lines(
+    connection: sa.Connection, target: sa.Table, stage: sa.Table
+) -> tuple[int, ...]:
+    """Lines whose key is stored already, with at least one value different."""
+    key_names = {column.name for column in target.primary_key.columns}
+    differences = [
+        stage.c[column.name].is_distinct_from(column)
+        for column in target.columns
+        if column.name not in key_names
+    ]
+    if not differences:
+        return ()
+    query = (
+        sa.select(stage.c[LINE])
+        .select_from(stage.join(target, _same_key(target, stage)))
+        .where(sa.or_(*differences))
+        .order_by(stage.c[LINE])
+    )
+    return tuple(int(line) for line in connection.execute(query).scalars().all())
+
+
+def _insert_new_keys(connection: sa.Connection, target: sa.Table, stage: sa.Table) -> int:
+    names = list(target.columns.keys())
+    stored = sa.select(sa.literal(1)).select_from(target).where(_same_key(target, stage))
+    new_rows = sa.select(*(stage.c[name] for name in names)).where(~sa.exists(stored))
+    result = connection.execute(target.insert().from_select(names, new_rows))
+    return int(result.rowcount)
