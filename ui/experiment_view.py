@@ -1,0 +1,351 @@
+"""The Experiment page's body: does a variant really convert better than the control?
+
+Written for a reader who knows no statistics: a banner when the split itself is broken,
+one headline sentence, a table whose verdict column says "better", "worse" or "not yet
+clear" in words and colour, the interval plot, and the per-variant daily trends.
+The figures come from the report (`metrics.experiments`); this module only presents them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from metrics.experiments import SRM_ALERT_THRESHOLD, Comparison, verdict
+from metrics.report_model import CampaignReport, VariantRow, rows_to_frame
+from ui.experiment_charts import interval_plot, variant_trend_chart
+
+SRM_MESSAGE = (
+    "**The split is broken:** users were not assigned in the planned proportions, so the "
+    "comparison is not to be trusted. (Sample-ratio check p-value {p}: a split this far "
+    "from the plan happens by chance less than once in a thousand campaigns.) Check how "
+    "users are assigned to variants before reading the results below."
+)
+
+VERDICT_BADGES: dict[str, str] = {
+    "better": "🟢 better",
+    "worse": "🔴 worse",
+    "not yet clear": "⚪ not yet clear",
+    "baseline": "◻️ baseline",
+}
+
+COLUMN_HELP: dict[str, str] = {
+    "verdict": (
+        "At 95 % confidence: better or worse than the baseline when the two-sided p-value is "
+        "below 0.05, otherwise not yet clear (the difference could still be chance)."
+    ),
+    "name": "The variant; the baseline (the control group if there is one) comes first.",
+    "users": (
+        "Users with a receipt event carrying the variant in the range; for the control, "
+        "control users with an entered or control event carrying it."
+    ),
+    "conversion_rate": "Converted users / users of the variant.",
+    "lift": "Relative difference: variant rate / baseline rate − 1.",
+    "lift_interval": (
+        "95 % interval of the lift (delta method): the true lift lies in it with 95 % confidence."
+    ),
+    "diff": "Absolute difference: variant rate − baseline rate, in percentage points.",
+    "diff_interval": "95 % interval of the difference (Wald, unpooled), in percentage points.",
+    "p_value": (
+        "Two-sided pooled two-proportion z-test: the chance of a difference at least this large "
+        "if the variants truly converted alike. Below 0.05 we call it real."
+    ),
+    "chance_to_beat_control": (
+        "Bayesian chance that the variant's true rate is higher than the baseline's "
+        "(uniform Beta(1,1) priors)."
+    ),
+    "messages_sent": "Count of sent events carrying the variant.",
+    "impressions": "Count of impression events carrying the variant.",
+    "opens": "Count of opened events carrying the variant (repeat opens count).",
+    "clicks": "Count of clicked events carrying the variant.",
+    "ctr": "Clicks / impressions.",
+    "errors": "Count of failed events (attempts never sent) carrying the variant.",
+    "converted_users": "The variant's users with a qualifying conversion.",
+}
+
+COMPARISON_COLUMNS = [
+    "lift",
+    "lift_interval",
+    "diff",
+    "diff_interval",
+    "p_value",
+    "chance_to_beat_control",
+]
+
+
+def _percent(fraction: float, signed: bool = False) -> str:
+    """25.0 % style, with one decimal below 10 % and none above (as a reader says it)."""
+    value = fraction * 100
+    digits = 1 if abs(value) < 10 else 0
+    return f"{value:+.{digits}f} %" if signed else f"{abs(value):.{digits}f} %"
+
+
+def _points(fraction: float) -> str:
+    return f"{fraction * 100:+.2f} pts"
+
+
+def row_verdict(row: VariantRow) -> str:
+    """The row's verdict word, or "baseline" for the row everything is compared with."""
+    if row.is_baseline:
+        return "baseline"
+    return verdict(Comparison(**{field: getattr(row, field) for field in Comparison.model_fields}))
+
+
+def _baseline_label(baseline: VariantRow) -> str:
+    return "control" if baseline.is_control else baseline.name
+
+
+def _chance_words(p_value: float | None) -> str:
+    if p_value is None:
+        return "there is not enough data to tell whether this is chance"
+    if p_value < 0.001:
+        return "this is very unlikely to be chance"
+    if p_value < 0.05:
+        return "this is unlikely to be chance"
+    return "this could still be chance, so the winner is not yet clear"
+
+
+def headline(rows: list[VariantRow]) -> str | None:
+    """One plain sentence about the most convincing variant, or None with nothing compared.
+
+    The variant told about is the best "better" one (highest conversion rate); if none is
+    better, the one with the highest conversion rate among those compared.
+
+    >>> base = VariantRow(variant_id="control", name="Control", is_control=True,
+    ...     is_baseline=True, users=1000, messages_sent=0, impressions=0, opens=0,
+    ...     clicks=0, ctr=None, errors=0, converted_users=40, conversion_rate=0.04)
+    >>> b = base.model_copy(update=dict(variant_id="B", name="Variant B", is_control=False,
+    ...     is_baseline=False, conversion_rate=0.055, lift=0.375, lift_ci_low=0.2,
+    ...     lift_ci_high=0.55, diff=0.015, p_value=0.0001))
+    >>> headline([base, b])
+    'Variant B converts 38 % better than control (95 % interval +20 % to +55 %); this is very unlikely to be chance.'
+    """  # noqa: E501
+    baseline = next((row for row in rows if row.is_baseline), None)
+    compared = [row for row in rows if not row.is_baseline and row.diff is not None]
+    if baseline is None or not compared:
+        return None
+    better = [row for row in compared if row_verdict(row) == "better"]
+    pick = max(better or compared, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
+    against = _baseline_label(baseline)
+    words = _chance_words(pick.p_value)
+    if pick.lift is not None and pick.lift_ci_low is not None and pick.lift_ci_high is not None:
+        if abs(pick.lift) < 0.0005:
+            size = f"converts at the same rate as {against}"
+        else:
+            direction = "better" if pick.lift > 0 else "worse"
+            size = f"converts {_percent(pick.lift)} {direction} than {against}"
+        interval = (
+            f"95 % interval {_percent(pick.lift_ci_low, signed=True)} to "
+            f"{_percent(pick.lift_ci_high, signed=True)}"
+        )
+    else:
+        assert pick.diff is not None
+        direction = "more" if pick.diff >= 0 else "fewer"
+        size = (
+            f"converts {abs(pick.diff) * 100:.2f} percentage points {direction} users than "
+            f"{against}, which converted nobody"
+        )
+        low, high = pick.diff_ci_low or 0.0, pick.diff_ci_high or 0.0
+        interval = f"95 % interval {_points(low)} to {_points(high)}"
+    return f"{pick.name} {size} ({interval}); {words}."
+
+
+def _interval_text(low: float | None, high: float | None, as_points: bool) -> str | None:
+    if low is None or high is None:
+        return None
+    if as_points:
+        return f"{_points(low)} to {_points(high)}"
+    return f"{_percent(low, signed=True)} to {_percent(high, signed=True)}"
+
+
+def variant_table(rows: list[VariantRow]) -> pl.DataFrame:
+    """The table on screen: rates in percent (25.0 means 25.0 %), verdict badges, intervals."""
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else value * 100
+
+    records = [
+        {
+            "verdict": VERDICT_BADGES[row_verdict(row)],
+            "name": row.name,
+            "users": row.users,
+            "converted_users": row.converted_users,
+            "conversion_rate": scaled(row.conversion_rate),
+            "lift": scaled(row.lift),
+            "lift_interval": _interval_text(row.lift_ci_low, row.lift_ci_high, as_points=False),
+            "diff": scaled(row.diff),
+            "diff_interval": _interval_text(row.diff_ci_low, row.diff_ci_high, as_points=True),
+            "p_value": row.p_value,
+            "chance_to_beat_control": scaled(row.chance_to_beat_control),
+            "messages_sent": row.messages_sent,
+            "impressions": row.impressions,
+            "opens": row.opens,
+            "clicks": row.clicks,
+            "ctr": scaled(row.ctr),
+            "errors": row.errors,
+        }
+        for row in rows
+    ]
+    schema = {
+        "verdict": pl.String,
+        "name": pl.String,
+        "users": pl.Int64,
+        "converted_users": pl.Int64,
+        "conversion_rate": pl.Float64,
+        "lift": pl.Float64,
+        "lift_interval": pl.String,
+        "diff": pl.Float64,
+        "diff_interval": pl.String,
+        "p_value": pl.Float64,
+        "chance_to_beat_control": pl.Float64,
+        "messages_sent": pl.Int64,
+        "impressions": pl.Int64,
+        "opens": pl.Int64,
+        "clicks": pl.Int64,
+        "ctr": pl.Float64,
+        "errors": pl.Int64,
+    }
+    return pl.DataFrame(records, schema=schema)
+
+
+def variants_csv(rows: list[VariantRow]) -> str:
+    """The variant table for download: the report's keys (rates as fractions) and verdict."""
+    frame = rows_to_frame(list(rows), VariantRow)
+    verdicts = pl.Series("verdict", [row_verdict(row) for row in rows], dtype=pl.String)
+    return frame.with_columns(verdicts).write_csv()
+
+
+def _column_config(baseline: str) -> dict[str, object]:
+    config = st.column_config
+    help_ = COLUMN_HELP
+    return {
+        "verdict": config.TextColumn("Verdict", help=help_["verdict"], pinned=True),
+        "name": config.TextColumn("Variant", help=help_["name"], pinned=True),
+        "users": config.NumberColumn("Users", help=help_["users"], format="localized"),
+        "converted_users": config.NumberColumn(
+            "Converted users", help=help_["converted_users"], format="localized"
+        ),
+        "conversion_rate": config.NumberColumn(
+            "Conversion rate", help=help_["conversion_rate"], format="%.2f %%"
+        ),
+        "lift": config.NumberColumn(f"Lift vs {baseline}", help=help_["lift"], format="%+.1f %%"),
+        "lift_interval": config.TextColumn("Lift, 95 % interval", help=help_["lift_interval"]),
+        "diff": config.NumberColumn(
+            f"Difference vs {baseline}", help=help_["diff"], format="%+.2f pts"
+        ),
+        "diff_interval": config.TextColumn(
+            "Difference, 95 % interval", help=help_["diff_interval"]
+        ),
+        "p_value": config.NumberColumn("p-value", help=help_["p_value"], format="%.4f"),
+        "chance_to_beat_control": config.NumberColumn(
+            f"Chance to beat {baseline}", help=help_["chance_to_beat_control"], format="%.1f %%"
+        ),
+        "messages_sent": config.NumberColumn(
+            "Messages sent", help=help_["messages_sent"], format="localized"
+        ),
+        "impressions": config.NumberColumn(
+            "Impressions", help=help_["impressions"], format="localized"
+        ),
+        "opens": config.NumberColumn("Opens", help=help_["opens"], format="localized"),
+        "clicks": config.NumberColumn("Clicks", help=help_["clicks"], format="localized"),
+        "ctr": config.NumberColumn("CTR", help=help_["ctr"], format="%.2f %%"),
+        "errors": config.NumberColumn("Errors", help=help_["errors"], format="localized"),
+    }
+
+
+def _show_table(report: CampaignReport, with_comparison: bool) -> None:
+    rows = report.variants
+    baseline = next(row for row in rows if row.is_baseline)
+    table = variant_table(rows)
+    columns = list(table.columns)
+    if not with_comparison:
+        hidden = {"verdict", "converted_users", "conversion_rate", *COMPARISON_COLUMNS}
+        columns = [column for column in columns if column not in hidden]
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_order=columns,
+        column_config=_column_config(_baseline_label(baseline)),
+    )
+    st.download_button(
+        "Download the variant table (CSV)",
+        data=variants_csv(rows),
+        file_name=f"{report.campaign.campaign_id}_variants.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def _show_trends(variant_trends: pl.DataFrame | None, figure_label: str) -> None:
+    st.subheader(f"{figure_label} per variant, day by day")
+    if variant_trends is None or variant_trends.height == 0:
+        st.caption("No daily figures per variant in this date range.")
+        return
+    st.altair_chart(variant_trend_chart(variant_trends, figure_label), width="stretch")
+
+
+def render_experiment(
+    report: CampaignReport, variant_trends: pl.DataFrame | None, figure_label: str
+) -> None:
+    """Draw the Experiment page for `report`, with `variant_trends` (date, split, value)."""
+    rows = report.variants
+    if not rows:
+        st.info(
+            "This campaign has no A/B variants: every user got the same message, so there is "
+            "nothing to compare. To run an experiment, define variants (and ideally a control "
+            "group that receives nothing) for the campaign and tag each message event with its "
+            "variant_id; the Overview page shows this campaign's results."
+        )
+        return
+
+    if report.srm_p_value is not None and report.srm_p_value < SRM_ALERT_THRESHOLD:
+        st.error(SRM_MESSAGE.format(p=f"{report.srm_p_value:.2g}"), icon=":material/warning:")
+
+    if all(row.users == 0 for row in rows):
+        st.info(
+            "No user received any variant in this date range, so there is nothing to compare "
+            "yet. Widen the date range, or check that message events carry their variant_id."
+        )
+        return
+
+    has_goal = report.campaign.conversion_event is not None
+    if len(rows) == 1:
+        st.info(
+            f"This campaign has a single variant ({rows[0].name}), so there is nothing to "
+            "compare it with. Add a second variant or a control group that receives nothing "
+            "to learn whether the message makes a difference."
+        )
+    elif not has_goal:
+        st.info(
+            "This campaign has no conversion goal, so its variants cannot be compared on "
+            "conversions: a comparison needs a goal. Set a conversion event on the campaign to "
+            "see which variant converts better; engagement per variant is shown below."
+        )
+    else:
+        sentence = headline(rows)
+        if sentence is None:
+            st.info(
+                "Not every variant has users yet, so no comparison can be made: the baseline "
+                "or the other variants received nothing in this date range."
+            )
+        else:
+            st.markdown(f"#### {sentence}")
+        st.caption(
+            "Each variant is compared with the baseline (the control group, which receives "
+            "nothing, if there is one). 'Better' or 'worse' means a difference this large would "
+            "happen by chance less than 5 times in 100; otherwise the result is not yet clear."
+        )
+
+    _show_table(report, with_comparison=has_goal and len(rows) > 1)
+
+    if has_goal and len(rows) > 1:
+        frame = rows_to_frame(list(rows), VariantRow)
+        if frame.filter(pl.col("diff").is_not_null()).height:
+            st.altair_chart(interval_plot(frame), width="stretch")
+            st.caption(
+                "Each dot is a variant's difference from the baseline, the bar its 95 % "
+                "interval. A bar that stays clear of the dashed zero line is a real difference."
+            )
+
+    _show_trends(variant_trends, figure_label)
