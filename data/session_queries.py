@@ -1,0 +1,69 @@
+"""Pushed-down query behind "Sessions before and during": app sessions of the campaign's users.
+
+The population is the users with an `entered` event of the campaign at any time (after the
+scope's filters); what comes back is one row per local date and phase (before / during
+the campaign start), never sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+from data.conversion_queries import campaign_events
+from data.dialect import local_date
+from data.frames import fetch_frame
+from data.schema import sessions
+from metrics.scope import Scope
+
+SESSION_BUCKETS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "date": pl.Date,
+    "during": pl.Boolean,
+    "sessions": pl.Int64,
+    "total_seconds": pl.Float64,
+}
+
+
+def load_session_buckets(
+    connection: sa.Connection,
+    scope: Scope,
+    window_start: dt.datetime,
+    campaign_start: dt.datetime,
+    window_end: dt.datetime,
+) -> pl.DataFrame:
+    """Sessions of the population started in [window_start, window_end), per local date.
+
+    `during` is true for sessions started at or after `campaign_start`; `total_seconds`
+    sums their durations so that means can be taken over any grouping of the rows.
+    """
+    events = campaign_events(scope)
+    population = sa.select(events.c.user_id).where(events.c.event_type == "entered").distinct()
+    located = (
+        sa.select(
+            local_date(sessions.c.started_at, scope.tz).label("date"),
+            sa.case((sessions.c.started_at >= campaign_start, 1), else_=0).label("during"),
+            sessions.c.duration_seconds,
+        )
+        .where(
+            sessions.c.user_id.in_(population),
+            sessions.c.started_at >= window_start,
+            sessions.c.started_at < window_end,
+        )
+        .subquery()
+    )
+    query = (
+        sa.select(
+            located.c.date,
+            (located.c.during == 1).label("during"),
+            sa.func.count().label("sessions"),
+            sa.func.sum(located.c.duration_seconds).label("total_seconds"),
+        )
+        .group_by(located.c.date, located.c.during)
+        .order_by(located.c.date, located.c.during)
+    )
+    frame = fetch_frame(connection, query, schema=SESSION_BUCKETS_SCHEMA)
+    if frame.height == 0:
+        return pl.DataFrame(schema=SESSION_BUCKETS_SCHEMA)
+    return frame.select(list(SESSION_BUCKETS_SCHEMA))
