@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from metrics.experiments import SRM_ALERT_THRESHOLD, Comparison, verdict
+from metrics.experiments import SRM_ALERT_THRESHOLD, Comparison, compare_proportions, verdict
 from metrics.report_model import CampaignReport, VariantRow, rows_to_frame
 from ui.experiment_charts import interval_plot, variant_trend_chart
 
@@ -88,7 +88,7 @@ def row_verdict(row: VariantRow) -> str:
     """The row's verdict word, or "baseline" for the row everything is compared with."""
     if row.is_baseline:
         return "baseline"
-    return verdict(Comparison(**{field: getattr(row, field) for field in Comparison.model_fields}))
+    return verdict(_comparison_of(row))
 
 
 def _baseline_label(baseline: VariantRow) -> str:
@@ -103,6 +103,42 @@ def _chance_words(p_value: float | None) -> str:
     if p_value < 0.05:
         return "this is unlikely to be chance"
     return "this could still be chance, so the winner is not yet clear"
+
+
+def _sentence(name: str, against: str, comparison: Comparison) -> str:
+    """ "<name> converts 38 % better than <against> (95 % interval ...); <is it chance?>."."""
+    words = _chance_words(comparison.p_value)
+    lift, low, high = comparison.lift, comparison.lift_ci_low, comparison.lift_ci_high
+    if lift is not None and low is not None and high is not None:
+        if abs(lift) < 0.0005:
+            size = f"converts at the same rate as {against}"
+        else:
+            direction = "better" if lift > 0 else "worse"
+            size = f"converts {_percent(lift)} {direction} than {against}"
+        interval = f"95 % interval {_percent(low, signed=True)} to {_percent(high, signed=True)}"
+    else:
+        diff = comparison.diff or 0.0
+        direction = "more" if diff >= 0 else "fewer"
+        size = (
+            f"converts {abs(diff) * 100:.2f} percentage points {direction} users than "
+            f"{against}, which converted nobody"
+        )
+        low, high = comparison.diff_ci_low or 0.0, comparison.diff_ci_high or 0.0
+        interval = f"95 % interval {_points(low)} to {_points(high)}"
+    return f"{name} {size} ({interval}); {words}."
+
+
+def _comparison_of(row: VariantRow) -> Comparison:
+    return Comparison(**{field: getattr(row, field) for field in Comparison.model_fields})
+
+
+def _pick(rows: list[VariantRow]) -> VariantRow | None:
+    """The most convincing variant: the best "better" one, else the best compared one."""
+    compared = [row for row in rows if not row.is_baseline and row.diff is not None]
+    if not compared:
+        return None
+    better = [row for row in compared if row_verdict(row) == "better"]
+    return max(better or compared, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
 
 
 def headline(rows: list[VariantRow]) -> str | None:
@@ -121,33 +157,44 @@ def headline(rows: list[VariantRow]) -> str | None:
     'Variant B converts 38 % better than control (95 % interval +20 % to +55 %); this is very unlikely to be chance.'
     """  # noqa: E501
     baseline = next((row for row in rows if row.is_baseline), None)
-    compared = [row for row in rows if not row.is_baseline and row.diff is not None]
-    if baseline is None or not compared:
+    pick = _pick(rows)
+    if baseline is None or pick is None:
         return None
-    better = [row for row in compared if row_verdict(row) == "better"]
-    pick = max(better or compared, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
-    against = _baseline_label(baseline)
-    words = _chance_words(pick.p_value)
-    if pick.lift is not None and pick.lift_ci_low is not None and pick.lift_ci_high is not None:
-        if abs(pick.lift) < 0.0005:
-            size = f"converts at the same rate as {against}"
-        else:
-            direction = "better" if pick.lift > 0 else "worse"
-            size = f"converts {_percent(pick.lift)} {direction} than {against}"
-        interval = (
-            f"95 % interval {_percent(pick.lift_ci_low, signed=True)} to "
-            f"{_percent(pick.lift_ci_high, signed=True)}"
-        )
-    else:
-        assert pick.diff is not None
-        direction = "more" if pick.diff >= 0 else "fewer"
-        size = (
-            f"converts {abs(pick.diff) * 100:.2f} percentage points {direction} users than "
-            f"{against}, which converted nobody"
-        )
-        low, high = pick.diff_ci_low or 0.0, pick.diff_ci_high or 0.0
-        interval = f"95 % interval {_points(low)} to {_points(high)}"
-    return f"{pick.name} {size} ({interval}); {words}."
+    return _sentence(pick.name, _baseline_label(baseline), _comparison_of(pick))
+
+
+def runner_up_sentence(rows: list[VariantRow]) -> str | None:
+    """Which message to keep: the headline's variant against the next best message.
+
+    With a control group the table compares every message with "no message"; a team
+    choosing between messages also needs the best one against the runner-up, tested the
+    same way (`compare_proportions`). None with fewer than two messages to compare.
+    """
+    pick = _pick(rows)
+    others = [
+        row
+        for row in rows
+        if not row.is_control
+        and not row.is_baseline
+        and row.converted_users is not None
+        and row.users > 0
+        and pick is not None
+        and row.variant_id != pick.variant_id
+    ]
+    if pick is None or pick.converted_users is None or not others:
+        return None
+    runner_up = max(others, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
+    comparison = compare_proportions(
+        pick.converted_users, pick.users, runner_up.converted_users or 0, runner_up.users
+    )
+    return "Between the messages: " + _sentence(pick.name, runner_up.name, comparison)
+
+
+def p_value_text(p_value: float | None) -> str | None:
+    """The p-value as a reader can take it in: "< 0.0001" rather than 0.0000 or 3e-17."""
+    if p_value is None:
+        return None
+    return "< 0.0001" if p_value < 0.0001 else f"{p_value:.4f}"
 
 
 def _interval_text(low: float | None, high: float | None, as_points: bool) -> str | None:
@@ -175,7 +222,7 @@ def variant_table(rows: list[VariantRow]) -> pl.DataFrame:
             "lift_interval": _interval_text(row.lift_ci_low, row.lift_ci_high, as_points=False),
             "diff": scaled(row.diff),
             "diff_interval": _interval_text(row.diff_ci_low, row.diff_ci_high, as_points=True),
-            "p_value": row.p_value,
+            "p_value": p_value_text(row.p_value),
             "chance_to_beat_control": scaled(row.chance_to_beat_control),
             "messages_sent": row.messages_sent,
             "impressions": row.impressions,
@@ -196,7 +243,7 @@ def variant_table(rows: list[VariantRow]) -> pl.DataFrame:
         "lift_interval": pl.String,
         "diff": pl.Float64,
         "diff_interval": pl.String,
-        "p_value": pl.Float64,
+        "p_value": pl.String,
         "chance_to_beat_control": pl.Float64,
         "messages_sent": pl.Int64,
         "impressions": pl.Int64,
@@ -236,7 +283,7 @@ def _column_config(baseline: str) -> dict[str, object]:
         "diff_interval": config.TextColumn(
             "Difference, 95 % interval", help=help_["diff_interval"]
         ),
-        "p_value": config.NumberColumn("p-value", help=help_["p_value"], format="%.4f"),
+        "p_value": config.TextColumn("p-value", help=help_["p_value"]),
         "chance_to_beat_control": config.NumberColumn(
             f"Chance to beat {baseline}", help=help_["chance_to_beat_control"], format="%.1f %%"
         ),
@@ -310,6 +357,7 @@ def render_experiment(
         return
 
     has_goal = report.campaign.conversion_event is not None
+    baseline_is_control = any(row.is_baseline and row.is_control for row in rows)
     if len(rows) == 1:
         st.info(
             f"This campaign has a single variant ({rows[0].name}), so there is nothing to "
@@ -331,6 +379,9 @@ def render_experiment(
             )
         else:
             st.markdown(f"#### {sentence}")
+            second = runner_up_sentence(rows) if baseline_is_control else None
+            if second is not None:
+                st.markdown(second)
         st.caption(
             "Each variant is compared with the baseline (the control group, which receives "
             "nothing, if there is one). 'Better' or 'worse' means a difference this large would "

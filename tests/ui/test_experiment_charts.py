@@ -19,7 +19,13 @@ from metrics.report_model import (
     rows_to_frame,
 )
 from ui.experiment_charts import VERDICT_COLOURS, interval_frame, interval_plot, variant_trend_chart
-from ui.experiment_view import headline, variant_table, variants_csv
+from ui.experiment_view import (
+    headline,
+    p_value_text,
+    runner_up_sentence,
+    variant_table,
+    variants_csv,
+)
 
 
 def _row(
@@ -215,6 +221,27 @@ def test_headline_falls_back_to_points_when_control_converted_nobody():
     assert "5.00 percentage points more users than control, which converted nobody" in sentence
 
 
+def test_runner_up_sentence_compares_the_best_message_with_the_next_best():
+    sentence = runner_up_sentence(AB_ROWS)
+    # B 6 % vs A 4 %: lift +50 %; pooled 5 %, z = 0.02 / sqrt(.05*.95*2/4500) = 4.35, p ~ 1e-5
+    assert sentence is not None
+    assert sentence.startswith(
+        "Between the messages: Variant B converts 50 % better than Variant A"
+    )
+    assert sentence.endswith("this is very unlikely to be chance.")
+
+
+def test_runner_up_sentence_needs_two_messages():
+    rows = _compared([_row("control", 1_000, 40, control=True), _row("A", 4_500, 180)])
+    assert runner_up_sentence(rows) is None
+
+
+def test_p_values_read_as_plain_numbers():
+    assert p_value_text(2.7e-17) == "< 0.0001"
+    assert p_value_text(0.01234) == "0.0123"
+    assert p_value_text(None) is None
+
+
 def test_variant_table_shows_rates_in_percent_and_verdict_words():
     table = variant_table(AB_ROWS)
 
@@ -266,6 +293,7 @@ def test_page_has_no_banner_for_a_healthy_split_and_tells_the_verdict():
     assert len(app.error) == 0
     markdown = " ".join(element.value for element in app.markdown)
     assert "Variant B converts 50 % better than control" in markdown
+    assert "Between the messages: Variant B converts 50 % better than Variant A" in markdown
     table = app.dataframe[0].value
     assert list(table["verdict"]) == ["◻️ baseline", "⚪ not yet clear", "🟢 better"]
     assert len(app.get("download_button")) == 1
