@@ -1,0 +1,107 @@
+"""Campaign results in the browser: the entry point of the Streamlit app.
+
+It sets the page up, opens the data (creating the demo database on a first run), draws
+the sidebar filters from the URL, then runs the page the URL names. Every page reads the
+same resolved view, so a link reproduces exactly what its sender saw.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data_access, filters, nav
+from ui.format import timestamp
+from ui.url_state import ViewState
+
+st.set_page_config(
+    page_title="Campaign results",
+    page_icon=":material/insights:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+
+def _database_banner(url: str, reason: str) -> None:
+    """The database is down: say why, offer a retry, and stop this run (no traceback)."""
+    st.error(
+        f"The campaign database cannot be read: {reason}\n\n"
+        f"Database: `{data_access.shown_url(url)}`. Check that it is running and reachable, "
+        "then retry.",
+        icon=":material/database_off:",
+    )
+    if st.button("Retry", type="primary", icon=":material/refresh:"):
+        data_access.reset_connections(url)
+        st.rerun()
+    st.stop()
+
+
+def _ensure_demo(url: str) -> None:
+    """First run on the default URL: build the embedded demo database once."""
+    if not data_access.is_default_database(url) or st.session_state.get("demo_checked"):
+        return
+    try:
+        from data.demo import ensure_demo_database
+    except ImportError:
+        return
+    with st.spinner("Creating the demo database (first run only)..."):
+        ensure_demo_database(url)
+    st.session_state["demo_checked"] = True
+
+
+def main() -> None:
+    url = data_access.database_url()
+    page = nav.build_navigation()
+    try:
+        _ensure_demo(url)
+        campaigns = data_access.campaigns(url)
+    except data_access.DatabaseUnavailableError as error:
+        _database_banner(url, str(error))
+        return
+    if campaigns.is_empty():
+        st.info(
+            "There are no campaigns in the database yet. Import your events "
+            "(`python -m data.importer`) or run `make run` on an empty machine for the demo data.",
+            icon=":material/inbox:",
+        )
+        st.stop()
+
+    first = filters.read_view(campaigns)
+    assert first.campaign is not None
+    try:
+        variants = data_access.variants(url, first.campaign)
+        actions = data_access.actions(url, first.campaign)
+    except data_access.DatabaseUnavailableError as error:
+        _database_banner(url, str(error))
+        return
+    view = filters.check_drilldowns(
+        first, campaigns, variants["variant_id"].to_list(), actions["action_id"].to_list()
+    )
+    filters.publish(view)
+    with st.sidebar:
+        links = st.container()
+        st.divider()
+        st.subheader("Filters")
+        filters.sidebar_filters(view, campaigns, variants)
+        _share_and_freshness(url, view)
+    with links:
+        nav.sidebar_links(view)
+
+    try:
+        page.run()
+    except data_access.DatabaseUnavailableError as error:
+        _database_banner(url, str(error))
+
+
+def _share_and_freshness(url: str, view: ViewState) -> None:
+    st.divider()
+    with st.popover("Copy link", icon=":material/link:", width="stretch"):
+        st.caption("This link opens exactly this view (campaign, dates, zone and filters):")
+        st.code(filters.share_link(view), language=None, wrap_lines=True)
+    try:
+        as_of = data_access.data_as_of(url)
+    except data_access.DatabaseUnavailableError:
+        as_of = None
+    st.caption(f"Data as of {timestamp(as_of, view.tz)}")
+
+
+main()

@@ -1,0 +1,126 @@
+"""Campaigns: every campaign with its headline figures; open one, or compare a few."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from ui import charts, data_access, nav, page_kit, widgets
+from ui.url_state import ViewState
+
+HEADLINE = {
+    "push": ("open_rate", "Open rate"),
+    "in_app": ("ctr", "Tap-through rate"),
+    "email": ("open_rate", "Open rate"),
+    "sms": ("click_rate", "Click rate"),
+}
+RATE_LABELS = {
+    "headline_rate": "Headline rate",
+    "conversion_rate": "Conversion rate",
+    "click_rate": "Click rate",
+    "delivery_rate": "Delivery rate",
+}
+
+url, view = page_kit.view()
+st.title("Campaigns")
+st.caption(
+    "Every campaign over its whole life (start to newest event), in the sidebar's time zone "
+    "and with its filters. Select one to open it, or several to compare their rates."
+)
+
+catalog = data_access.campaigns(url)
+now = dt.datetime.now(dt.UTC)
+rows = []
+with st.spinner("Computing every campaign's figures..."):
+    for campaign in catalog.iter_rows(named=True):
+        report = data_access.lifetime_report(url, campaign["campaign_id"], view)
+        kpis = report.kpis
+        rate_key, rate_label = HEADLINE.get(campaign["channel"], ("click_rate", "Click rate"))
+        rows.append(
+            {
+                "campaign_id": campaign["campaign_id"],
+                "name": campaign["name"],
+                "channel": page_kit.CHANNEL_NAMES.get(campaign["channel"], campaign["channel"]),
+                "start": report.range.start,
+                "end": report.range.end,
+                "status": page_kit.status(campaign["started_at"], campaign["ended_at"], now),
+                "audience_size": kpis.audience_size,
+                "messages_sent": kpis.messages_sent,
+                "headline_rate_name": rate_label,
+                "headline_rate": getattr(kpis, rate_key),
+                "conversion_rate": kpis.conversion_rate,
+                "click_rate": kpis.click_rate,
+                "delivery_rate": kpis.delivery_rate,
+            }
+        )
+table = pl.DataFrame(rows, infer_schema_length=None)
+
+left, right = st.columns(2)
+channels = left.multiselect("Channel", sorted(set(table["channel"])), key="campaigns_channel")
+statuses = right.multiselect("Status", sorted(set(table["status"])), key="campaigns_status")
+shown = table
+if channels:
+    shown = shown.filter(pl.col("channel").is_in(channels))
+if statuses:
+    shown = shown.filter(pl.col("status").is_in(statuses))
+
+if shown.is_empty():
+    widgets.empty("No campaign matches these filters.", "Clear the channel or status filter.")
+    st.stop()
+
+percent = st.column_config.NumberColumn
+event = widgets.table(
+    shown,
+    "campaigns",
+    view,
+    on_select="rerun",
+    selection_mode="multi-row",
+    key="campaigns_table",
+    column_config={
+        "campaign_id": st.column_config.TextColumn("Campaign id"),
+        "name": st.column_config.TextColumn("Name"),
+        "channel": "Channel",
+        "start": st.column_config.DateColumn("Start"),
+        "end": st.column_config.DateColumn("Newest event"),
+        "status": "Status",
+        "audience_size": st.column_config.NumberColumn(
+            "Audience", help=widgets.help_for("audience_size")
+        ),
+        "messages_sent": st.column_config.NumberColumn(
+            "Sent", help=widgets.help_for("messages_sent")
+        ),
+        "headline_rate_name": "Headline figure",
+        "headline_rate": percent(
+            "Headline rate",
+            format="percent",
+            help="Open rate (push, email) or tap-through "
+            "rate (in-app): the channel's main engagement rate.",
+        ),
+        "conversion_rate": percent(
+            "Conversion rate", format="percent", help=widgets.help_for("conversion_rate")
+        ),
+        "click_rate": percent("Click rate", format="percent", help=widgets.help_for("click_rate")),
+        "delivery_rate": percent(
+            "Delivery rate", format="percent", help=widgets.help_for("delivery_rate")
+        ),
+    },
+)
+
+selected_rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+selected = shown[selected_rows] if selected_rows else shown.head(0)
+if selected.is_empty():
+    st.caption("Select a row (the box at its left) to open that campaign.")
+else:
+    for campaign_id, name in selected.select("campaign_id", "name").iter_rows():
+        target = ViewState(
+            campaign=campaign_id, tz=view.tz, test=view.test, machine=view.machine, gran=view.gran
+        )
+        nav.page_link(nav.OVERVIEW, target, label=f"Open {name}")
+
+if selected.height >= 2:
+    st.subheader("Compare")
+    rates = ["headline_rate", "conversion_rate", "click_rate", "delivery_rate"]
+    widgets.chart(charts.comparison_bars(selected, rates, RATE_LABELS))
+    widgets.table(selected.select("name", "channel", *rates), "comparison", view)

@@ -1,0 +1,138 @@
+"""Conversions: who converted, through which action, and how much the message added."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from metrics.report_model import ActionRow, rows_to_frame
+from ui import charts, filters, page_kit, widgets
+from ui import format as fmt
+
+url, view = page_kit.view()
+report = page_kit.report(url, view)
+page_kit.header("Conversions", report)
+kpis = report.kpis
+
+if view.action:
+    st.info(
+        f"Every figure on this page is for action `{view.action}` only (the campaign read as "
+        "if its only messages were those of this action).",
+        icon=":material/filter_alt:",
+    )
+    st.button(
+        "Back to all actions",
+        icon=":material/arrow_back:",
+        on_click=filters.set_view_params,
+        kwargs={"action": None},
+    )
+
+if widgets.no_goal(report):
+    st.stop()
+
+cards = st.columns(3)
+with cards[0]:
+    widgets.metric("Converted users", fmt.count(kpis.converted_users), "converted_users")
+with cards[1]:
+    widgets.metric("Conversion rate", fmt.percent(kpis.conversion_rate), "conversion_rate")
+with cards[2]:
+    widgets.metric("Revenue", fmt.money(kpis.revenue), "revenue")
+cards = st.columns(4)
+with cards[0]:
+    widgets.metric(
+        "Click-through conversions",
+        fmt.count(kpis.click_through_conversions),
+        "click_through_conversions",
+    )
+with cards[1]:
+    widgets.metric(
+        "Click-through conversion rate",
+        fmt.percent(kpis.click_through_conversion_rate),
+        "click_through_conversion_rate",
+    )
+with cards[2]:
+    widgets.metric(
+        "View-through conversions",
+        fmt.count(kpis.view_through_conversions),
+        "view_through_conversions",
+    )
+with cards[3]:
+    widgets.metric(
+        "View-through conversion rate",
+        fmt.percent(kpis.view_through_conversion_rate),
+        "view_through_conversion_rate",
+    )
+
+st.subheader("Actions")
+actions = report.actions
+if not actions:
+    widgets.empty(
+        "This campaign has no actions (flow steps), so conversions cannot be attributed.",
+        "Define the campaign's actions and tag message events with their action_id.",
+    )
+else:
+    total = sum(action.attributed_conversions or 0 for action in actions)
+    columns = st.columns(min(len(actions), 4))
+    for index, action in enumerate(sorted(actions, key=lambda row: row.position)):
+        share = (action.attributed_conversions or 0) / total if total else None
+        with columns[index % len(columns)], st.container(border=True):
+            st.markdown(f"**{action.position}. {action.name}**")
+            st.caption(f"`{action.action_id}`")
+            widgets.metric("Received users", fmt.count(action.received_users), "received_users")
+            st.markdown(
+                f"Clicks **{fmt.count(action.clicks)}** · attributed conversions "
+                f"**{fmt.count(action.attributed_conversions)}** ({fmt.percent(share)} of all)"
+            )
+            if view.action != action.action_id:
+                st.button(
+                    "Show only this action",
+                    key=f"drill_{action.action_id}",
+                    icon=":material/filter_alt:",
+                    on_click=filters.set_view_params,
+                    kwargs={"action": action.action_id},
+                )
+    with st.expander("Actions (table)"):
+        widgets.table(rows_to_frame(actions, ActionRow), "actions", view)
+
+st.subheader("Funnels")
+left, right = st.columns(2)
+conversion_funnel = pl.DataFrame(
+    {
+        "step": ["Received", "Engaged (opened or clicked)", "Converted"],
+        "count": [kpis.receivers or 0, kpis.engaged_users, kpis.converted_users or 0],
+    }
+)
+viewed = kpis.unique_impressions if kpis.impressions else kpis.unique_opens
+influenced = pl.DataFrame(
+    {
+        "step": ["Received", "Viewed", "Converted after a view, no click"],
+        "count": [kpis.receivers or 0, viewed, kpis.view_through_conversions or 0],
+    }
+)
+with left:
+    widgets.chart(charts.funnel(conversion_funnel, "Conversion funnel (users)"))
+with right:
+    widgets.chart(charts.funnel(influenced, "Influenced conversions (users)"))
+
+st.subheader("Against the control group")
+if not kpis.control_users:
+    widgets.empty(
+        "This campaign has no control group in this range, so there is no uplift to measure.",
+        "Hold out a control group (users assigned but sent nothing) to measure the uplift.",
+    )
+else:
+    cards = st.columns(4)
+    with cards[0]:
+        widgets.metric(
+            "Control conversion rate",
+            fmt.percent(kpis.control_conversion_rate),
+            "control_conversion_rate",
+        )
+    with cards[1]:
+        widgets.metric("Uplift", fmt.percent(kpis.uplift), "uplift")
+    with cards[2]:
+        interval = f"{fmt.percent(kpis.uplift_ci_low)} to {fmt.percent(kpis.uplift_ci_high)}"
+        widgets.metric("Uplift, 95 % interval", interval, "uplift_ci_low")
+    with cards[3]:
+        p = "n/a" if kpis.uplift_p_value is None else f"{kpis.uplift_p_value:.3g}"
+        widgets.metric("p-value", p, "uplift_p_value")

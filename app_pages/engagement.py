@@ -1,0 +1,66 @@
+"""Engagement: when people open, how taps and dismissals evolve, how messages flow per day."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.report_model import DailyRow, OpenTimeRow, PunchCardRow, rows_to_frame
+from ui import charts, page_kit, widgets
+
+url, view = page_kit.view()
+report = page_kit.report(url, view)
+page_kit.header("Engagement", report)
+if widgets.no_events(report, "engagement"):
+    st.stop()
+
+daily = rows_to_frame(report.daily, DailyRow)
+bucket = {"day": "day", "week": "week", "month": "month"}[report.granularity]
+
+st.subheader("When messages are opened")
+open_times = rows_to_frame(report.open_times, OpenTimeRow)
+if open_times.is_empty():
+    widgets.empty(
+        "No opens in this range, so there is no open-time pattern to show.",
+        "Opens come from `opened` events (push and email); widen the range or pick a campaign "
+        "on one of those channels.",
+    )
+else:
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(charts.open_time_scatter(open_times))
+    with right:
+        widgets.chart(charts.punch_card(rows_to_frame(report.open_punch_card, PunchCardRow)))
+    with st.expander("Opens by date and hour (table)"):
+        widgets.table(open_times, "open_times", view)
+
+st.subheader(f"Message trend per {bucket}")
+widgets.chart(charts.message_trend(daily))
+
+if report.kpis.impressions:
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(charts.rate_trend(daily))
+    with right:
+        widgets.chart(charts.cumulative_impressions(daily))
+else:
+    widgets.empty(
+        "No impressions in this range, so tap-through and dismissal rates are n/a.",
+        "Impressions come from in-app (and some push) messages being displayed.",
+    )
+
+st.subheader("Endpoint deliveries per day")
+by_day = (
+    daily
+    if report.granularity == "day"
+    else rows_to_frame(page_kit.report(url, view, "day").daily, DailyRow)
+)
+widgets.chart(charts.deliveries_per_day(by_day))
+with st.expander(f"Figures per {bucket} (table)"):
+    widgets.table(
+        daily,
+        f"per_{bucket}",
+        view,
+        column_config={
+            key: st.column_config.Column(help=widgets.help_for(key)) for key in daily.columns
+        },
+    )

@@ -1,0 +1,58 @@
+"""Explore: any figure of the glossary's time series over the range, optionally split."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.help_texts import help_for
+from metrics.series import EXPLORABLE_FIGURES
+from ui import charts, data_access, filters, page_kit, widgets
+
+SPLIT_LABELS = {None: "No split", "variant": "Variant", "platform": "Platform", "action": "Action"}
+RATES = {"ctr", "dismissal_rate"}
+
+url, view = page_kit.view()
+report = page_kit.report(url, view)
+page_kit.header("Explore", report)
+
+figure = view.figure if view.figure in EXPLORABLE_FIGURES else "messages_sent"
+if st.session_state.get("explore_figure") != figure:
+    st.session_state["explore_figure"] = figure
+if st.session_state.get("explore_split", "") != view.split:
+    st.session_state["explore_split"] = view.split
+
+left, right = st.columns(2)
+left.selectbox(
+    "Figure",
+    list(EXPLORABLE_FIGURES),
+    key="explore_figure",
+    format_func=EXPLORABLE_FIGURES.__getitem__,
+    on_change=lambda: filters.set_view_params(figure=st.session_state["explore_figure"]),
+    help="Any figure of the glossary's time series.",
+)
+right.selectbox(
+    "Split by",
+    list(SPLIT_LABELS),
+    key="explore_split",
+    format_func=SPLIT_LABELS.__getitem__,
+    on_change=lambda: filters.set_view_params(split=st.session_state["explore_split"]),
+)
+label = EXPLORABLE_FIGURES[figure]
+if help_for(figure):
+    st.caption(help_for(figure))
+
+if not widgets.no_events(report, "figures to explore"):
+    if figure == "conversions" and report.campaign.conversion_event is None:
+        widgets.no_goal(report)
+    else:
+        with st.spinner(f"Computing {label.lower()} per {view.gran}..."):
+            frame = data_access.series(url, view, figure, view.split)
+        widgets.chart(
+            charts.explore_line(
+                frame,
+                label,
+                percent=figure in RATES,
+                split_title=SPLIT_LABELS[view.split] if view.split else None,
+            )
+        )
+        widgets.table(frame.rename({"value": figure}), f"{figure}_per_{view.gran}", view)

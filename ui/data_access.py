@@ -1,0 +1,278 @@
+"""The app's only door to the database: one engine per process, report data cached a minute.
+
+The engine is read-only (DuckDB `read_only`, PostgreSQL `default_transaction_read_only`)
+and pings before use, so the app recovers by itself when the database comes back. Report
+data is cached with a 60-second TTL keyed by the scope's plain fields (campaign, dates,
+zone, flags, granularity), never by a frame: flipping back to a range already seen is
+instant, and new events show up within a minute.
+
+A database that is down surfaces as `DatabaseUnavailableError` with a readable reason; the
+app shows it as a banner with a Retry button instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import polars as pl
+import sqlalchemy as sa
+import streamlit as st
+
+from data import catalog
+from data.audience import segment_query, write_segment_csv
+from data.database import DEFAULT_DATABASE_URL, create_reader_engine, resolve_database_url
+from metrics.report_model import CampaignReport
+from metrics.scope import Scope
+from ui.url_state import ViewState
+
+P = ParamSpec("P")
+R = TypeVar("R")
+TTL_SECONDS = 60
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be reached or read; the message says why, in one line."""
+
+
+def _reason(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+def database_url() -> str:
+    """The URL the app reads: `CAMPAIGN_DB_URL`, then secrets, then the embedded demo file."""
+    return resolve_database_url()
+
+
+def is_default_database(url: str) -> bool:
+    return url == DEFAULT_DATABASE_URL
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, safe to show in a banner."""
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+@st.cache_resource(show_spinner=False)
+def reader_engine(url: str) -> sa.Engine:
+    """One read-only engine per process and URL (SQLAlchemy pools the connections)."""
+    return create_reader_engine(url)
+
+
+def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
+    """Run `work` on a pooled connection; any driver failure becomes DatabaseUnavailableError."""
+    try:
+        with reader_engine(url).connect() as connection:
+            return work(connection)
+    except sa.exc.DBAPIError as error:
+        raise DatabaseUnavailableError(_reason(error)) from error
+    except sa.exc.SQLAlchemyError as error:
+        raise DatabaseUnavailableError(_reason(error)) from error
+    except OSError as error:
+        raise DatabaseUnavailableError(_reason(error)) from error
+    except Exception as error:
+        # DuckDB raises its own types (IOException, CatalogException) for a missing or
+        # locked file; they are not DBAPIError when raised at connect time.
+        if type(error).__module__.startswith(("duckdb", "_duckdb", "psycopg")):
+            raise DatabaseUnavailableError(_reason(error)) from error
+        raise
+
+
+def reset_connections(url: str) -> None:
+    """Drop pooled connections and cached data: the Retry button after an outage."""
+    # Disposing a broken pool must not fail the retry.
+    with contextlib.suppress(Exception):
+        reader_engine(url).dispose()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def campaigns(url: str) -> pl.DataFrame:
+    """Every campaign with its first and newest event time (data.catalog.list_campaigns)."""
+    return _read(url, catalog.list_campaigns)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def data_as_of(url: str) -> dt.datetime | None:
+    """The newest event in the database: shown as "Data as of"."""
+    return _read(url, catalog.data_as_of)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def variants(url: str, campaign_id: str) -> pl.DataFrame:
+    return _read(url, lambda connection: catalog.campaign_variants(connection, campaign_id))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def actions(url: str, campaign_id: str) -> pl.DataFrame:
+    return _read(url, lambda connection: catalog.campaign_actions(connection, campaign_id))
+
+
+def _scope(
+    campaign: str,
+    start: dt.date,
+    end: dt.date,
+    tz: str,
+    test: bool,
+    machine: bool,
+    variant: str | None,
+    action: str | None,
+) -> Scope:
+    return Scope(
+        campaign_id=campaign,
+        start=start,
+        end=end,
+        tz=tz,
+        exclude_test_users=test,
+        exclude_machine=machine,
+        variant=variant,
+        action=action,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _report(
+    url: str,
+    campaign: str,
+    start: dt.date,
+    end: dt.date,
+    tz: str,
+    test: bool,
+    machine: bool,
+    variant: str | None,
+    action: str | None,
+    gran: str,
+) -> CampaignReport:
+    from metrics.report import build_report
+
+    scope = _scope(campaign, start, end, tz, test, machine, variant, action)
+    return _read(url, lambda connection: build_report(connection, scope, gran))  # type: ignore[arg-type]
+
+
+def report(url: str, view: ViewState, gran: str | None = None) -> CampaignReport:
+    """Every figure of the glossary for the view (cached a minute per scope)."""
+    scope = view.to_scope()
+    return _report(
+        url,
+        scope.campaign_id,
+        scope.start,
+        scope.end,
+        scope.tz,
+        scope.exclude_test_users,
+        scope.exclude_machine,
+        scope.variant,
+        scope.action,
+        gran or view.gran,
+    )
+
+
+def lifetime_report(url: str, campaign_id: str, view: ViewState) -> CampaignReport:
+    """A campaign's report over its default range, with the view's zone and flags.
+
+    The Campaigns page lists every campaign this way, whatever range the sidebar shows.
+    """
+    from metrics.report import default_scope
+
+    scope = _read(
+        url,
+        lambda connection: default_scope(
+            connection,
+            campaign_id,
+            tz=view.tz,
+            exclude_test_users=view.test,
+            exclude_machine=view.machine,
+        ),
+    )
+    return _report(
+        url,
+        campaign_id,
+        scope.start,
+        scope.end,
+        scope.tz,
+        scope.exclude_test_users,
+        scope.exclude_machine,
+        None,
+        None,
+        "day",
+    )
+
+
+def split_key(split: str | None) -> str | None:
+    """The series module's name for a split (`variant` -> `variant_id`), or None."""
+    if split is None:
+        return None
+    from metrics.series import SPLITS
+
+    for key in SPLITS:
+        if key == split or key.startswith(f"{split}_"):
+            return key
+    return split
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _series(
+    url: str,
+    campaign: str,
+    start: dt.date,
+    end: dt.date,
+    tz: str,
+    test: bool,
+    machine: bool,
+    variant: str | None,
+    action: str | None,
+    figure: str,
+    split: str | None,
+    gran: str,
+) -> pl.DataFrame:
+    from metrics.series import explore_series
+
+    scope = _scope(campaign, start, end, tz, test, machine, variant, action)
+    return _read(
+        url,
+        lambda connection: explore_series(connection, scope, figure, split_key(split), gran),  # type: ignore[arg-type]
+    )
+
+
+def series(url: str, view: ViewState, figure: str, split: str | None) -> pl.DataFrame:
+    """One figure over time for the view (date, split, value), cached a minute."""
+    scope = view.to_scope()
+    return _series(
+        url,
+        scope.campaign_id,
+        scope.start,
+        scope.end,
+        scope.tz,
+        scope.exclude_test_users,
+        scope.exclude_machine,
+        scope.variant,
+        scope.action,
+        figure,
+        split,
+        view.gran,
+    )
+
+
+def segment_csv(url: str, view: ViewState, action_id: str | None = None) -> Callable[[], bytes]:
+    """A deferred CSV of the segment's user ids, built only when the user clicks download."""
+    scope = view.to_scope()
+
+    def build() -> bytes:
+        query = segment_query(
+            scope.campaign_id,
+            scope.range_start_utc,
+            scope.range_end_utc,
+            action_id=action_id,
+            variant_id=scope.variant,
+            exclude_test_users=scope.exclude_test_users,
+        )
+        out = io.StringIO()
+        _read(url, lambda connection: write_segment_csv(connection, query, out))
+        return out.getvalue().encode("utf-8")
+
+    return build

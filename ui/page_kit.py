@@ -1,0 +1,61 @@
+"""What every campaign page starts with: the view, its report, and a header saying what it is.
+
+Pages stay thin: they ask for the report here (cached, with a spinner) and draw it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from metrics.report_model import CampaignReport
+from ui import data_access, filters
+from ui.url_state import ViewState
+
+CHANNEL_NAMES = {"push": "Push", "in_app": "In-app", "email": "Email", "sms": "SMS"}
+
+
+def view() -> tuple[str, ViewState]:
+    """The database URL and the resolved view of this run."""
+    return data_access.database_url(), filters.current_view()
+
+
+def report(url: str, current: ViewState, gran: str | None = None) -> CampaignReport:
+    """The report of the view, with a spinner while it is computed (cached a minute)."""
+    with st.spinner("Computing the campaign's figures..."):
+        return data_access.report(url, current, gran)
+
+
+def status(started_at: dt.datetime, ended_at: dt.datetime | None, now: dt.datetime) -> str:
+    """Scheduled (not started), Running (no end or end ahead) or Ended."""
+    if started_at > now:
+        return "Scheduled"
+    if ended_at is None or ended_at > now:
+        return "Running"
+    return "Ended"
+
+
+def header(title: str, result: CampaignReport) -> None:
+    """Page title plus the campaign, channel, range and zone the figures are for."""
+    campaign = result.campaign
+    st.title(title)
+    channel = CHANNEL_NAMES.get(campaign.channel, campaign.channel)
+    period = f"{result.range.start} to {result.range.end} ({result.range.tz})"
+    ended = campaign.ended_at.date().isoformat() if campaign.ended_at else "still running"
+    st.markdown(
+        f"**{campaign.name}** · {channel} · started {campaign.started_at.date()}, {ended} · "
+        f"showing {period}"
+    )
+    current = filters.current_view()
+    notes = []
+    if current.variant:
+        notes.append(f"variant **{current.variant}** only")
+    if current.action:
+        notes.append(f"action **{current.action}** only")
+    if current.test:
+        notes.append("test users excluded")
+    if current.machine:
+        notes.append("automated opens and clicks excluded")
+    if notes:
+        st.caption("Filtered: " + ", ".join(notes))

@@ -1,0 +1,172 @@
+"""The small building blocks every page uses: KPI cards, tables with CSV, empty states.
+
+KPI help texts are the glossary's sentences (`metrics.help_texts`), so the tooltip and
+the report can never disagree on what a figure means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from metrics.help_texts import help_for
+from metrics.report_model import CampaignReport
+from ui import format as fmt
+from ui.url_state import ViewState
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card: a key of the report's `kpis`, its label and how it reads on screen."""
+
+    key: str
+    label: str
+    kind: str = "count"  # count | percent | money
+    note_key: str | None = None
+    """A second figure shown small beneath (the bounce rate under messages sent)."""
+
+
+FORMATTERS: dict[str, Callable[[float | None], str]] = {
+    "count": fmt.count,
+    "percent": fmt.percent,
+    "money": fmt.money,
+}
+
+CHANNEL_KPIS: dict[str, list[Kpi]] = {
+    "push": [
+        Kpi("messages_sent", "Messages sent", note_key="bounce_rate"),
+        Kpi("open_rate", "Open rate", "percent"),
+        Kpi("audience_size", "Audience size"),
+        Kpi("conversion_rate", "Conversion rate", "percent"),
+    ],
+    "in_app": [
+        Kpi("impressions", "Total impressions"),
+        Kpi("ctr", "Tap-through rate", "percent"),
+        Kpi("audience_size", "Audience size"),
+        Kpi("conversion_rate", "Conversion rate", "percent"),
+    ],
+    "email": [
+        Kpi("messages_sent", "Sent"),
+        Kpi("delivered", "Delivered"),
+        Kpi("delivery_rate", "Delivery rate", "percent"),
+        Kpi("open_rate", "Open rate", "percent"),
+        Kpi("clicks", "Links clicked"),
+        Kpi("bounce_rate", "Bounce rate", "percent"),
+    ],
+    "sms": [
+        Kpi("messages_sent", "Messages sent", note_key="bounce_rate"),
+        Kpi("delivery_rate", "Delivery rate", "percent"),
+        Kpi("click_rate", "Click rate", "percent"),
+        Kpi("conversion_rate", "Conversion rate", "percent"),
+    ],
+}
+
+NOTE_LABELS = {"bounce_rate": "Bounce rate"}
+
+
+def kpi_value(report: CampaignReport, kpi: Kpi) -> str:
+    """The on-screen text of a KPI card (what the AppTest compares with the CLI's JSON)."""
+    return FORMATTERS[kpi.kind](getattr(report.kpis, kpi.key))
+
+
+def metric(label: str, value: str, key: str, delta: str | None = None) -> None:
+    """`st.metric` with the glossary's sentence as its help."""
+    st.metric(label, value, delta=delta, help=help_for(key), border=True)
+
+
+def kpi_cards(
+    report: CampaignReport,
+    kpis: Sequence[Kpi],
+    link: Callable[[Kpi], None] | None = None,
+) -> None:
+    """A row of KPI cards; `link` may draw a link under each (to Explore)."""
+    columns = st.columns(len(kpis))
+    for column, kpi in zip(columns, kpis, strict=True):
+        with column:
+            metric(kpi.label, kpi_value(report, kpi), kpi.key)
+            if kpi.note_key:
+                note = getattr(report.kpis, kpi.note_key)
+                st.caption(
+                    f"{NOTE_LABELS.get(kpi.note_key, kpi.note_key)}: {fmt.percent(note)}",
+                    help=help_for(kpi.note_key),
+                )
+            if link is not None:
+                link(kpi)
+
+
+def file_stem(view: ViewState, what: str) -> str:
+    """A download's file name that says which view it came from."""
+    return f"{view.campaign}_{what}_{view.start}_{view.end}"
+
+
+def table(
+    frame: pl.DataFrame,
+    name: str,
+    view: ViewState,
+    *,
+    column_config: dict[str, object] | None = None,
+    hide_index: bool = True,
+    on_select: str = "ignore",
+    key: str | None = None,
+    selection_mode: str = "single-row",
+) -> object:
+    """A table with its CSV download (every table of the app has one)."""
+    event = st.dataframe(
+        frame,
+        hide_index=hide_index,
+        column_config=column_config,  # type: ignore[arg-type]
+        on_select=on_select,  # type: ignore[arg-type]
+        selection_mode=selection_mode,  # type: ignore[arg-type]
+        key=key,
+        width="stretch",
+    )
+    st.download_button(
+        "Download CSV",
+        data=frame.write_csv(),
+        file_name=f"{file_stem(view, name)}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_{key or name}",
+        on_click="ignore",
+    )
+    return event
+
+
+def chart(spec: alt.TopLevelMixin) -> None:
+    """Draw an Altair chart across the page, in the app's theme (light or dark)."""
+    st.altair_chart(spec, width="stretch", theme="streamlit")  # type: ignore[arg-type]
+
+
+def empty(reason: str, what_to_do: str) -> None:
+    """An empty state: why there is nothing to show, and what to do about it."""
+    st.info(f"{reason} {what_to_do}", icon=":material/info:")
+
+
+def no_events(report: CampaignReport, what: str) -> bool:
+    """Show the empty state for `what` if the range has no message events; True if so."""
+    k = report.kpis
+    if k.entries or k.messages_sent or k.impressions or k.opens or k.clicks or k.errors:
+        return False
+    empty(
+        f"No {what}: this campaign has no events between {report.range.start} and "
+        f"{report.range.end} ({report.range.tz}).",
+        "Widen the date range in the sidebar (Campaign lifetime shows everything), or "
+        "turn off the variant and test-user filters.",
+    )
+    return True
+
+
+def no_goal(report: CampaignReport) -> bool:
+    """Show the empty state for conversion figures without a goal; True if so."""
+    if report.campaign.conversion_event is not None:
+        return False
+    empty(
+        "This campaign has no conversion goal, so it has no conversion figures.",
+        "Set `conversion_event` on the campaign (campaigns table) to the app event that "
+        "counts as a conversion, and its figures appear here.",
+    )
+    return True
