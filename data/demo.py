@@ -96,10 +96,12 @@ def build_demo(
     connection: sa.Connection, events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED
 ) -> dict[str, int]:
     """Write the demo into the (existing, empty) tables; returns the rows per table."""
-    return {
-        name: bulk_insert(connection, name, frame)
-        for name, frame in generate_demo(events, seed).items()
-    }
+    return write_demo(connection, generate_demo(events, seed))
+
+
+def write_demo(connection: sa.Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Bulk-write generated frames into their tables; returns the rows per table."""
+    return {name: bulk_insert(connection, name, frame) for name, frame in frames.items()}
 
 
 def has_message_events(connection: sa.Connection) -> bool:

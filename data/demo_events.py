@@ -34,6 +34,7 @@ EVENT_LABELS = (
     "error_code",
     "link_url",
 )
+EVENT_COLUMNS = ("campaign_id", "user", "event_type", "t", *EVENT_LABELS, "is_machine")
 CALENDAR_START_US = int(CALENDAR_START.timestamp()) * 1_000_000
 
 
@@ -68,20 +69,21 @@ def event_batch(
     if unknown:
         raise ValueError(f"not an event label: {sorted(unknown)}")
     size = users.shape[0]
-    columns: dict[str, pl.Series] = {
-        "campaign_id": pl.Series([campaign_id], dtype=pl.String).gather(np.zeros(size, int)),
-        "user": pl.Series(users, dtype=pl.Int64),
-        "event_type": pl.Series([event_type], dtype=pl.String).gather(np.zeros(size, int)),
-        "t": pl.Series(t, dtype=pl.Int64),
-    }
+    frame = pl.DataFrame(
+        {
+            "user": pl.Series(users, dtype=pl.Int64),
+            "t": pl.Series(t, dtype=pl.Int64),
+            "is_machine": pl.Series(np.broadcast_to(is_machine, (size,)), dtype=pl.Boolean),
+        }
+    )
+    columns = [pl.lit(campaign_id).alias("campaign_id"), pl.lit(event_type).alias("event_type")]
     for name in EVENT_LABELS:
         value = labels.get(name)
         if isinstance(value, pl.Series):
-            columns[name] = value.cast(pl.String).alias(name)
+            columns.append(pl.lit(value.cast(pl.String)).alias(name))
         else:
-            columns[name] = pl.Series([value], dtype=pl.String).gather(np.zeros(size, int))
-    columns["is_machine"] = pl.Series(np.broadcast_to(is_machine, (size,)), dtype=pl.Boolean)
-    return pl.DataFrame(columns)
+            columns.append(pl.lit(value, dtype=pl.String).alias(name))
+    return frame.with_columns(columns).select(EVENT_COLUMNS)
 
 
 def conversion_batch(
@@ -93,11 +95,10 @@ def conversion_batch(
     return pl.DataFrame(
         {
             "user": pl.Series(users, dtype=pl.Int64),
-            "event_name": pl.Series([event_name], dtype=pl.String).gather(np.zeros(size, int)),
             "t": pl.Series(t, dtype=pl.Int64),
             "revenue": pl.Series(amounts, dtype=pl.Float64).fill_nan(None),
         }
-    )
+    ).select("user", pl.lit(event_name).alias("event_name"), "t", "revenue")
 
 
 def purchase_revenue(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -126,9 +127,7 @@ def finish_events(
     them NULL so the user's own values are the fallback.
     """
     events = (
-        pl.concat(batches, how="vertical")
-        .filter(pl.col("t") < END)
-        .sort("t", "campaign_id", "user", maintain_order=True)
+        pl.concat(batches, how="vertical").filter(pl.col("t") < END).sort("t", maintain_order=True)
     )
     users = events["user"].to_numpy()
     carries = rng.random(events.height) < EVENT_DEVICE_SHARE
@@ -155,9 +154,7 @@ def finish_events(
 def finish_conversions(batches: list[pl.DataFrame]) -> pl.DataFrame:
     """The `conversions` table: ids in time order, nothing at or after DATA_END."""
     conversions = (
-        pl.concat(batches, how="vertical")
-        .filter(pl.col("t") < END)
-        .sort("t", "user", maintain_order=True)
+        pl.concat(batches, how="vertical").filter(pl.col("t") < END).sort("t", maintain_order=True)
     )
     return conversions.select(
         conversion_id=numbered("c", conversions.height),

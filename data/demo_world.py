@@ -174,7 +174,7 @@ def make_population(rng: np.random.Generator, size: int) -> Population:
     zone = rng.choice(len(ZONES), size=size, p=np.asarray(ZONE_SHARES))
     is_test = rng.random(size) < TEST_USER_SHARE
     has_row = rng.random(size) >= UNKNOWN_USER_SHARE
-    activity = rng.gamma(shape=2.0, scale=0.06, size=size)
+    activity = rng.gamma(shape=2.0, scale=0.03, size=size)
     return Population(platform, device, zone, is_test, has_row, activity)
 
 
