@@ -45,7 +45,8 @@ def parse_column(cells: pl.Series, kind: Kind) -> Parsed:
     match kind:
         case Kind.TEXT:
             values = cells if cells.dtype == pl.String else cells.cast(pl.String)
-            return Parsed(values, pl.Series(cells.name, [False] * len(cells), pl.Boolean))
+            nothing_bad = pl.repeat(False, len(cells), dtype=pl.Boolean, eager=True)
+            return Parsed(values, nothing_bad.alias(cells.name))
         case Kind.TIMESTAMP:
             return parse_timestamps(cells)
         case Kind.INTEGER:

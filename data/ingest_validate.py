@@ -37,7 +37,8 @@ class Validated:
 class _Check:
     mask: pl.Series
     message: str
-    raw: pl.Series | None
+    cells: pl.Series | None
+    """The cells to quote after the message (cast to text only for the failing rows)."""
 
 
 def validate(source: pl.DataFrame, contract: TableContract) -> Validated:
@@ -67,10 +68,10 @@ def _column(source: pl.DataFrame, column: ColumnContract) -> tuple[pl.Series, li
         if cells.dtype == pl.String:
             cells = cells.set(cells == "", None)  # type: ignore[arg-type]  # empty cell = NULL
     else:
-        cells = pl.Series(column.name, [None] * source.height, pl.String)
+        cells = pl.repeat(None, source.height, dtype=pl.String, eager=True).alias(column.name)
     parsed = parse_column(cells, column.kind)
     values = parsed.values.alias(column.name)
-    raw = cells.cast(pl.String)
+    raw = cells
     checks = [_Check(parsed.bad, f"{column.name} is not {_kind_phrase(column)}: ", raw)]
     if column.default is not None:
         values = values.fill_null(pl.lit(column.default, values.dtype))
@@ -109,8 +110,9 @@ def _reasons(lines: pl.Series, checks: list[_Check], any_bad: pl.Series) -> pl.D
     for check in checks:
         mask = check.mask.filter(any_bad)
         message = pl.lit(check.message)
-        if check.raw is not None:
-            message = pl.concat_str(message, pl.lit(check.raw.filter(any_bad)))
+        if check.cells is not None:
+            quoted = check.cells.filter(any_bad).cast(pl.String)
+            message = pl.concat_str(message, pl.lit(quoted))
         parts.append(pl.when(pl.lit(mask)).then(message))
     return pl.DataFrame({LINE: lines.filter(any_bad)}).with_columns(
         pl.concat_str(parts, separator="; ", ignore_nulls=True).alias(REASON)
@@ -123,7 +125,8 @@ def _one_row_per_key(
     """Collapse exact repeats of a key; reject every row of a key seen with different values."""
     key = list(contract.key)
     empty_rejects = pl.DataFrame(schema={LINE: pl.Int64, REASON: pl.String})
-    repeats = frame.select(pl.struct(key).is_duplicated()).to_series()
+    key_value = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+    repeats = frame.select(key_value.is_duplicated()).to_series()
     if not repeats.any():
         return frame, 0, empty_rejects
     values = list(contract.names)
