@@ -36,6 +36,7 @@ from data.schema import TABLES, create_schema, message_events
 
 DEFAULT_EVENTS = 200_000
 DEFAULT_SEED = 7
+MIN_EVENTS = 1_000
 USERS_PER_EVENT = 1 / 7
 """Size of the user base for a number of events: most users are in several campaigns."""
 
@@ -65,8 +66,8 @@ def generate_demo(
     events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED
 ) -> dict[str, pl.DataFrame]:
     """Every demo table as a frame, by table name; identical for identical arguments."""
-    if events < 1_000:
-        raise ValueError("the demo needs at least 1,000 events to tell its stories")
+    if events < MIN_EVENTS:
+        raise ValueError(f"the demo needs at least {MIN_EVENTS:,} events to tell its stories")
     rng = np.random.default_rng(seed)
     population = make_population(rng, max(500, round(events * USERS_PER_EVENT)))
     produced: dict[str, CampaignEvents] = {
@@ -116,13 +117,17 @@ def clear_demo_tables(connection: sa.Connection) -> None:
 
 
 def _fill(engine: sa.Engine, events: int, seed: int, replace: bool) -> dict[str, int] | None:
-    """Create the schema and build the demo; None when there is data and no `replace`."""
+    """Create the schema and build the demo; None when there are events and no `replace`.
+
+    `replace` empties every demo table first, even without events, so that catalog rows
+    left by an earlier import cannot collide with the demo's.
+    """
     create_schema(engine)
     with engine.begin() as connection:
-        if has_message_events(connection):
-            if not replace:
-                return None
+        if replace:
             clear_demo_tables(connection)
+        elif has_message_events(connection):
+            return None
         return build_demo(connection, events, seed)
 
 
@@ -202,8 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: exit 0 when done, 2 when refused or the input is bad."""
     arguments = _parser().parse_args(argv)
     url = resolve_database_url(arguments.db)
-    if arguments.events < 1_000:
-        print("data.demo: --events must be at least 1000", file=sys.stderr)
+    if arguments.events < MIN_EVENTS:
+        print(f"data.demo: --events must be at least {MIN_EVENTS}", file=sys.stderr)
         return 2
     if arguments.if_missing:
         ensure_demo_database(url, events=arguments.events, seed=arguments.seed)
