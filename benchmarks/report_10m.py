@@ -26,8 +26,9 @@ import sqlalchemy as sa
 
 from data import breakdown_queries, event_queries
 from data.database import PROJECT_ROOT, create_reader_engine
-from metrics.integration import conversion_result, sessions_summary
+from metrics.conversions import conversion_report
 from metrics.report import build_report, campaign_info, default_scope
+from metrics.sessions import sessions_report
 
 
 def _build(path: Path, events: int) -> None:
@@ -77,8 +78,8 @@ def _time_parts(url: str, campaign: str) -> list[tuple[str, float]]:
                     lambda: breakdown_queries.platform_device_counts(connection, scope),
                 ),
                 ("open_hours", lambda: breakdown_queries.open_hours(connection, scope)),
-                ("conversions (other module)", lambda: conversion_result(connection, scope, info)),
-                ("sessions (other module)", lambda: sessions_summary(connection, scope, info)),
+                ("conversions (other module)", lambda: conversion_report(connection, scope, info)),
+                ("sessions (other module)", lambda: sessions_report(connection, scope, info)),
                 ("build_report (all)", lambda: build_report(connection, scope)),
             ]
             for name, part in parts:

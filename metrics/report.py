@@ -36,10 +36,10 @@ from data.catalog import (
 )
 from data.database import create_reader_engine, resolve_database_url
 from data.event_queries import campaign_has_delivered, error_codes, event_totals
+from metrics.conversions import ConversionResult, conversion_report
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
 from metrics.experiments import srm_p_value, uplift, variant_rows
-from metrics.integration import conversion_result, sessions_summary
 from metrics.open_times import open_time_rows, punch_card_rows
 from metrics.report_model import (
     ActionRow,
@@ -48,11 +48,11 @@ from metrics.report_model import (
     DailyRow,
     Kpis,
     RangeInfo,
-    SessionsSummary,
 )
 from metrics.runs import link_rows, run_rows
 from metrics.scope import Granularity, Scope, zone_named
 from metrics.series import campaign_series
+from metrics.sessions import sessions_report
 from metrics.splits import device_rows, entered_by_variant, platform_rows, variant_counts_table
 
 CONVERSION_KEYS: tuple[str, ...] = (
@@ -113,10 +113,8 @@ def build_report(
     delivery = delivery_figures(totals, error_codes(connection, scope), has_delivered=has_delivered)
     engagement = engagement_figures(totals, recipients=delivery.recipients)
 
-    # INTEGRATION POINT (metrics.integration): conversions, attribution and sessions.
-    conversions = conversion_result(connection, scope, campaign)
-    sessions = sessions_summary(connection, scope, campaign) or _no_sessions(campaign, scope)
-    has_goal = campaign.conversion_event is not None and conversions is not None
+    conversions = conversion_report(connection, scope, campaign)
+    has_goal = campaign.conversion_event is not None
     kpis = Kpis(
         **delivery.model_dump(),
         **engagement.model_dump(),
@@ -132,9 +130,7 @@ def build_report(
     )
     variant_events = variant_counts(connection, scope)
     variants_meta = campaign_variants(connection, scope.campaign_id)
-    variant_table = variant_counts_table(
-        variant_events, conversions.variants if conversions is not None else None
-    )
+    variant_table = variant_counts_table(variant_events, conversions.variants)
     allocations = dict(
         zip(
             variants_meta["variant_id"].to_list(),
@@ -160,18 +156,16 @@ def build_report(
         daily=[DailyRow.model_validate(row) for row in series.iter_rows(named=True)],
         open_times=open_time_rows(opens_by_hour),
         open_punch_card=punch_card_rows(opens_by_hour),
-        sessions=sessions,
+        sessions=sessions_report(connection, scope, campaign),
     )
 
 
-def _conversion_kpis(conversions: Any, *, has_goal: bool) -> dict[str, Any]:
+def _conversion_kpis(conversions: ConversionResult, *, has_goal: bool) -> dict[str, Any]:
     """The Conversions keys of `kpis` (null without a goal) and control_users, with uplift."""
     kpis: dict[str, Any] = {key: None for key in CONVERSION_KEYS}
-    control_users = 0
-    if conversions is not None:
-        control_users = int(conversions.kpis.get("control_users") or 0)
-        if has_goal:
-            kpis |= {key: conversions.kpis.get(key) for key in CONVERSION_KEYS}
+    control_users = int(conversions.kpis.get("control_users") or 0)
+    if has_goal:
+        kpis |= {key: conversions.kpis.get(key) for key in CONVERSION_KEYS}
     kpis["control_users"] = control_users
     kpis |= uplift(
         kpis["converted_users"], kpis["receivers"], kpis["control_converted_users"], control_users
@@ -180,7 +174,7 @@ def _conversion_kpis(conversions: Any, *, has_goal: bool) -> dict[str, Any]:
 
 
 def _action_rows(
-    connection: sa.Connection, scope: Scope, conversions: Any, *, has_goal: bool
+    connection: sa.Connection, scope: Scope, conversions: ConversionResult, *, has_goal: bool
 ) -> list[ActionRow]:
     """Every action of C in flow order, zeros included, with its attributed conversions."""
     actions = campaign_actions(connection, scope.campaign_id).select(
@@ -201,20 +195,6 @@ def _action_rows(
     if has_goal:
         frame = frame.with_columns(pl.col("attributed_conversions").fill_null(0))
     return [ActionRow.model_validate(row) for row in frame.iter_rows(named=True)]
-
-
-def _no_sessions(campaign: CampaignInfo, scope: Scope) -> SessionsSummary:
-    """Sessions placeholder while `metrics.sessions` is missing: no figures, no days."""
-    return SessionsSummary(
-        before_start=campaign.started_at,
-        during_start=campaign.started_at,
-        during_end=campaign.started_at,
-        sessions_per_day_before=None,
-        sessions_per_day_during=None,
-        avg_session_seconds_before=None,
-        avg_session_seconds_during=None,
-        daily=[],
-    )
 
 
 class CommandLineError(Exception):

@@ -14,9 +14,10 @@ import datetime as dt
 import polars as pl
 import sqlalchemy as sa
 
+from data.catalog import get_campaign
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
+from metrics.conversions import conversion_report
 from metrics.delivery import delivered_expr
-from metrics.integration import conversion_result
 from metrics.rates import ratio_expr
 from metrics.report_model import CampaignInfo
 from metrics.scope import Granularity, Scope
@@ -202,27 +203,25 @@ def _split_conversions(
     Under a variant (action) filter the conversions helper reads C as if its only events
     were those of that variant (action), which is exactly "the conversions of that split".
     """
-    from data.catalog import get_campaign
-
     row = get_campaign(connection, scope.campaign_id)
     if row is None:
         return None
     campaign = CampaignInfo.model_validate(row)
     if split_by is None:
-        result = conversion_result(connection, scope, campaign)
-        if result is None or result.kpis.get("conversions") is None:
+        if campaign.conversion_event is None:
             return None
+        result = conversion_report(connection, scope, campaign)
         return conversions_by_bucket(result.daily_conversions, granularity)
+    if campaign.conversion_event is None:
+        return None
     filter_name = "variant" if split_by == "variant_id" else "action"
     frames = []
     for value in splits:
         if value == "(none)":
             continue
-        result = conversion_result(
+        result = conversion_report(
             connection, scope.model_copy(update={filter_name: value}), campaign
         )
-        if result is None or result.kpis.get("conversions") is None:
-            return None
         frames.append(conversions_by_bucket(result.daily_conversions, granularity, value))
     if not frames:
         return None

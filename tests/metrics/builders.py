@@ -81,6 +81,7 @@ def load(
     users: list[dict[str, Any]] | None = None,
     variants: list[dict[str, Any]] | None = None,
     actions: list[dict[str, Any]] | None = None,
+    conversions: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the rows (default: campaign c1 started 2026-03-01) in one transaction."""
     with engine.begin() as connection:
@@ -103,6 +104,13 @@ def load(
             bulk_insert(connection, "variants", pl.DataFrame(variants))
         if actions:
             bulk_insert(connection, "actions", pl.DataFrame(actions))
+        if conversions:
+            frame = pl.DataFrame(
+                conversions, schema_overrides={"revenue": pl.Float64}
+            ).with_columns(
+                pl.col("occurred_at").map_elements(at, return_dtype=pl.Datetime("us", "UTC"))
+            )
+            bulk_insert(connection, "conversions", frame)
 
 
 def clear(engine: sa.Engine) -> None:
