@@ -89,5 +89,10 @@ def _insert_new_keys(connection: sa.Connection, target: sa.Table, stage: sa.Tabl
     names = list(target.columns.keys())
     stored = sa.select(sa.literal(1)).select_from(target).where(_same_key(target, stage))
     new_rows = sa.select(*(stage.c[name] for name in names)).where(~sa.exists(stored))
-    result = connection.execute(target.insert().from_select(names, new_rows))
+    result = connection.execute(
+        target.insert().from_select(names, new_rows),
+        execution_options={"preserve_rowcount": True},
+    )
+    if result.rowcount < 0:
+        raise RuntimeError(f"the {connection.dialect.name} driver did not count inserted rows")
     return int(result.rowcount)
