@@ -1,0 +1,130 @@
+"""The real app in headless Chromium: shared links, filters in the URL, page moves, screenshots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.server import AppServer
+from ui.url_state import query_string
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+SHARED = {
+    "campaign": "push_black_friday",
+    "start": "2026-11-05",
+    "end": "2026-11-12",
+    "tz": "America/New_York",
+    "test": "false",
+    "machine": "false",
+    "gran": "day",
+}
+PAGES = ["campaigns", "overview", "engagement", "conversions", "experiment", "explore", "audience"]
+
+
+def wait_for_run(page: object, title: str) -> None:
+    """Wait until the page's title is drawn and the script run has finished."""
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    )
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+
+
+def params_of(page: object) -> dict[str, str]:
+    query = parse_qs(urlparse(page.url).query)  # type: ignore[attr-defined]
+    return {key: values[-1] for key, values in query.items()}
+
+
+def sidebar(page: object) -> object:
+    return page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
+
+
+def combobox_value(page: object, label: str) -> str:
+    """The shown value of a sidebar selectbox (a combobox whose input holds the choice)."""
+    box = sidebar(page).get_by_role("combobox", name=label, exact=True)  # type: ignore[attr-defined]
+    return box.input_value()
+
+
+def date_range_text(page: object) -> str:
+    """The sidebar's date range as shown, e.g. "2026-11-05–2026-11-12"."""
+    field = sidebar(page).locator('[data-testid="stDateInputField"]')  # type: ignore[attr-defined]
+    return re.sub(r"\s+", "", field.inner_text())
+
+
+def metric_value(page: object, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]', has_text=label).first  # type: ignore[attr-defined]
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_a_shared_link_opens_its_view_on_a_freshly_started_server(
+    fresh_server: AppServer, page: object, artifacts: Path
+) -> None:
+    page.goto(f"{fresh_server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    assert combobox_value(page, "Campaign") == "Black Friday teaser (A/B test)"
+    assert date_range_text(page) == "2026-11-05–2026-11-12"
+    assert combobox_value(page, "Time zone") == "America/New_York"
+    assert combobox_value(page, "Date range") == "Custom"
+    header = page.get_by_text("2026-11-05 to 2026-11-12 (America/New_York)")  # type: ignore[attr-defined]
+    assert header.first.is_visible()
+    assert params_of(page) == SHARED
+    page.screenshot(path=str(artifacts / "shared-link.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_changing_the_range_changes_a_kpi_and_the_url(
+    server: AppServer, page: object, artifacts: Path
+) -> None:
+    lifetime = SHARED | {"start": "2026-11-02", "end": "2026-11-22", "tz": "UTC"}
+    page.goto(f"{server.base_url}/overview{query_string(lifetime)}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    before = metric_value(page, "Messages sent")
+    sidebar(page).get_by_role("combobox", name="Date range").click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="Last 7 days").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"start=2026-11-16"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    # the campaign's newest event is on 2026-11-22, so the last 7 days are 16th..22nd
+    assert params_of(page)["end"] == "2026-11-22"
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """([label, before]) => {
+            const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(c => c.innerText.includes(label));
+            const value = card && card.querySelector('[data-testid="stMetricValue"]');
+            return value && value.innerText !== before;
+        }""",
+        arg=["Messages sent", before],
+    )
+    assert metric_value(page, "Messages sent") != before
+    page.screenshot(path=str(artifacts / "range-changed.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_moving_to_another_page_and_back_keeps_the_filters(server: AppServer, page: object) -> None:
+    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    side = sidebar(page)
+    side.get_by_role("link", name="Engagement").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/engagement\?"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Engagement")
+    assert params_of(page) == SHARED
+    side.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/overview\?"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    assert params_of(page) == SHARED
+    assert date_range_text(page) == "2026-11-05–2026-11-12"
+    assert combobox_value(page, "Time zone") == "America/New_York"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_is_screenshotted(
+    server: AppServer, page: object, artifacts: Path, name: str
+) -> None:
+    view = SHARED | {"start": "2026-11-02", "end": "2026-11-22"}
+    page.set_viewport_size({"width": 1400, "height": 2600})  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/{name}{query_string(view)}")  # type: ignore[attr-defined]
+    wait_for_run(page, name.capitalize())
+    page.wait_for_timeout(1_000)  # type: ignore[attr-defined]  # let the charts draw
+    assert not page.locator('[data-testid="stException"]').count()  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)  # type: ignore[attr-defined]
