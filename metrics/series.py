@@ -14,7 +14,7 @@ import datetime as dt
 import polars as pl
 import sqlalchemy as sa
 
-from data.catalog import get_campaign
+from data.catalog import campaign_actions, campaign_variants, get_campaign
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
 from metrics.conversions import conversion_report
 from metrics.delivery import delivered_expr
@@ -175,8 +175,7 @@ def explore_series(
         raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLITS)}")
     counts = bucket_counts(connection, scope, granularity, split_by)
     firsts = first_impression_buckets(connection, scope, granularity, split_by)
-    seen = set(counts["split"].to_list()) | set(firsts["split"].to_list())
-    splits = sorted(seen) if split_by else ["all"]
+    splits = _split_values(connection, scope, split_by, counts, firsts)
     conversions = None
     if figure == "conversions" and split_by != "platform":
         conversions = _split_conversions(connection, scope, granularity, split_by, splits)
@@ -189,6 +188,28 @@ def explore_series(
         splits=splits or ["all"],
     )
     return series.select("date", "split", pl.col(figure).alias("value"))
+
+
+def _split_values(
+    connection: sa.Connection,
+    scope: Scope,
+    split_by: str | None,
+    counts: pl.DataFrame,
+    firsts: pl.DataFrame,
+) -> list[str]:
+    """The split values seen in range, plus every variant or action of C (zeros included),
+    so a variant without in-range messages still gets its line; a filter keeps only its own.
+    """
+    if split_by is None:
+        return ["all"]
+    values = set(counts["split"].to_list()) | set(firsts["split"].to_list())
+    if split_by == "variant_id":
+        declared = campaign_variants(connection, scope.campaign_id)["variant_id"].to_list()
+        values |= {v for v in declared if scope.variant in (None, v)}
+    elif split_by == "action_id":
+        declared = campaign_actions(connection, scope.campaign_id)["action_id"].to_list()
+        values |= {a for a in declared if scope.action in (None, a)}
+    return sorted(values) or ["all"]
 
 
 def _split_conversions(

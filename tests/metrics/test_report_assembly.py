@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from metrics.report import UnknownCampaignError, build_report, default_scope
 from metrics.report_model import CampaignReport
 from metrics.scope import Granularity, Scope
+from metrics.series import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
 
@@ -139,3 +140,22 @@ def test_default_scope_runs_from_local_start_to_the_newest_event(engine: sa.Engi
     # in Honolulu (UTC-10): started 02-28 22:00, newest event 03-01 00:05
     assert (honolulu.start, honolulu.end) == (dt.date(2026, 2, 28), dt.date(2026, 3, 1))
     assert honolulu.exclude_test_users
+
+
+def test_explore_series_splits_conversions_by_variant_but_not_by_platform(
+    engine: sa.Engine,
+) -> None:
+    _load_ab_test(engine)
+    scope = Scope(campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 4))
+    with engine.connect() as connection:
+        by_variant = explore_series(connection, scope, "conversions", "variant_id", "day")
+        by_platform = explore_series(connection, scope, "conversions", "platform", "day")
+    values = {
+        split: group.sort("date")["value"].to_list()
+        for (split,), group in by_variant.group_by("split")
+    }
+    # u1 (variant A) converts on 03-02; the holdout's conversions are control conversions,
+    # which the `conversions` figure (treatment only) does not count
+    assert values == {"A": [0, 1, 0, 0], "ctl": [0, 0, 0, 0]}
+    # a conversion has no platform: that split has no conversion values
+    assert by_platform["value"].null_count() == by_platform.height == 4
