@@ -45,6 +45,12 @@ SPLITS: dict[str, str] = {
 }
 """What a series can be split by, with the label a picker shows."""
 
+FIRSTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "date": pl.Date,
+    "split": pl.String,
+    "new_users": pl.Int64,
+}
+
 SERIES_COLUMNS: tuple[str, ...] = ("date", *EXPLORABLE_FIGURES)
 """Columns of a series frame, in the order of the report's `daily` rows."""
 
@@ -174,7 +180,11 @@ def explore_series(
     if split_by is not None and split_by not in SPLITS:
         raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLITS)}")
     counts = bucket_counts(connection, scope, granularity, split_by)
-    firsts = first_impression_buckets(connection, scope, granularity, split_by)
+    firsts = (
+        first_impression_buckets(connection, scope, granularity, split_by)
+        if figure == "cumulative_unique_impressions"
+        else pl.DataFrame(schema=FIRSTS_SCHEMA)  # one distinct count less when not shown
+    )
     splits = _split_values(connection, scope, split_by, counts, firsts)
     conversions = None
     if figure == "conversions" and split_by != "platform":

@@ -214,8 +214,13 @@ def test_explore_series_splits_a_figure_by_variant_over_every_day(engine: sa.Eng
     with engine.connect() as connection:
         ctr = explore_series(connection, scope, "ctr", "variant_id", "day")
         unique = explore_series(connection, scope, "unique_impressions", None, "day")
+        reach = explore_series(
+            connection, scope, "cumulative_unique_impressions", "variant_id", "day"
+        )
     assert ctr.columns == ["date", "split", "value"]
     # A: day 1 1 click / 1 impression; day 2 no impressions -> null. B: day 1 n/a, day 2 0/2
     assert ctr.sort("split", "date")["value"].to_list() == [1.0, None, None, 0.0]
     assert unique["split"].to_list() == ["all", "all"]
     assert unique["value"].to_list() == [1, 2]
+    # A: u1 on day 1; B: u2 and u3 on day 2
+    assert reach.sort("split", "date")["value"].to_list() == [1, 1, 0, 2]
