@@ -4,8 +4,8 @@
 creates the schema and fills it with four demo campaigns (see `data.demo_catalog`), about
 `--events` message events plus users, sessions and conversions. A seed always gives the
 same rows (the dates are fixed, never read from the clock). Generation is vectorised
-with numpy and Polars and written with `data.bulk.bulk_insert`, so ten million events
-take well under a minute on a laptop.
+with numpy and Polars and written with `data.bulk.bulk_insert`: the default 200k events
+build in about three seconds, ten million in a few minutes (`benchmarks.demo_generation`).
 
 `--if-missing` (what `make run` uses) and `ensure_demo_database` build the default
 DuckDB file only when it does not exist yet, atomically, so two first starts at once
@@ -222,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             engine.dispose()
     except sa.exc.OperationalError as error:
-        print(f"data.demo: cannot open {shown}: {error.orig or error}", file=sys.stderr)
+        reason = str(error.orig or error).strip().splitlines()[0]
+        print(f"data.demo: cannot open {shown}: {reason}", file=sys.stderr)
         return 2
     if counts is None:
         print(

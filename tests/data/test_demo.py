@@ -453,3 +453,14 @@ def test_cli_if_missing_builds_only_a_missing_file(
     assert "Creating the demo database at" in capsys.readouterr().out
     assert main(["--db", f"duckdb:///{target}", "--if-missing", "--events", "2000"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_cli_reports_an_unreachable_server_in_one_line_without_its_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    assert main(["--db", "postgresql+psycopg://demo:secret@127.0.0.1:1/none"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("data.demo: cannot open postgresql+psycopg://demo:***@127.0.0.1:1/none")
+    assert "secret" not in error
+    assert error.count("\n") == 1
