@@ -70,7 +70,7 @@ def _time_parts(url: str, campaign: str) -> list[tuple[str, float]]:
                     lambda: event_queries.first_impression_buckets(connection, scope, "day"),
                 ),
                 ("variant_counts", lambda: breakdown_queries.variant_counts(connection, scope)),
-                ("action_counts", lambda: breakdown_queries.action_counts(connection, scope)),
+                ("action_clicks", lambda: breakdown_queries.action_clicks(connection, scope)),
                 ("run_counts", lambda: breakdown_queries.run_counts(connection, scope)),
                 ("link_counts", lambda: breakdown_queries.link_counts(connection, scope)),
                 (

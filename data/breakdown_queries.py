@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from data.dialect import local_date, local_hour
 from data.event_queries import (
-    RECEIPT_TYPES,
     count_where,
     distinct_users_where,
     e,
@@ -103,23 +102,19 @@ def variant_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
     return fetch_frame(connection, query, schema=schema)
 
 
-def action_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """Per action_id: users with an in-range receipt event carrying it, and its clicks."""
-    events = scoped_events(scope, event_types=list(RECEIPT_TYPES))
+def action_clicks(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Per action_id: in-range `clicked` events carrying it.
+
+    The action's received users come with the conversions figures, which count them
+    anyway for attribution: one distinct count, not two.
+    """
+    events = scoped_events(scope, event_types=["clicked"])
     query = (
-        sa.select(
-            events.c.action_id,
-            sa.func.count(sa.distinct(events.c.user_id)).label("received_users"),
-            count_where(is_type(events, "clicked")).label("clicks"),
-        )
+        sa.select(events.c.action_id, sa.func.count().label("clicks"))
         .where(events.c.action_id.is_not(None))
         .group_by(events.c.action_id)
     )
-    return fetch_frame(
-        connection,
-        query,
-        schema={"action_id": pl.String, "received_users": pl.Int64, "clicks": pl.Int64},
-    )
+    return fetch_frame(connection, query, schema={"action_id": pl.String, "clicks": pl.Int64})
 
 
 RUN_COUNT_COLUMNS: tuple[str, ...] = (

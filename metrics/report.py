@@ -20,7 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.breakdown_queries import (
-    action_counts,
+    action_clicks,
     link_counts,
     open_hours,
     platform_device_counts,
@@ -148,7 +148,7 @@ def build_report(
         kpis=kpis,
         variants=variant_rows(variants_meta, variant_table, has_goal=has_goal),
         srm_p_value=srm_p_value(entered_by_variant(variant_events), allocations),
-        actions=_action_rows(connection, scope, conversions, has_goal=has_goal),
+        actions=_action_rows(connection, scope, conversions),
         runs=run_rows(run_counts(connection, scope), has_delivered=has_delivered),
         links=link_rows(link_counts(connection, scope)),
         platforms=platform_rows(devices),
@@ -174,26 +174,24 @@ def _conversion_kpis(conversions: ConversionResult, *, has_goal: bool) -> dict[s
 
 
 def _action_rows(
-    connection: sa.Connection, scope: Scope, conversions: ConversionResult, *, has_goal: bool
+    connection: sa.Connection, scope: Scope, conversions: ConversionResult
 ) -> list[ActionRow]:
-    """Every action of C in flow order, zeros included, with its attributed conversions."""
+    """Every action of C in flow order, zeros included: received users and attributed
+    conversions (null without a goal) from the conversions figures, clicks from ours.
+    """
     actions = campaign_actions(connection, scope.campaign_id).select(
         "action_id", "name", "position"
     )
-    counts = action_counts(connection, scope)
-    attributed = pl.DataFrame(schema={"action_id": pl.String, "attributed_conversions": pl.Int64})
-    if has_goal:
-        attributed = conversions.actions.select(
-            pl.col("action_id").cast(pl.String),
-            pl.col("attributed_conversions").cast(pl.Int64),
-        )
+    received = conversions.actions.select(
+        pl.col("action_id").cast(pl.String),
+        pl.col("received_users").cast(pl.Int64),
+        pl.col("attributed_conversions").cast(pl.Int64),
+    )
     frame = (
-        actions.join(counts, on="action_id", how="left")
-        .join(attributed, on="action_id", how="left")
+        actions.join(received, on="action_id", how="left", maintain_order="left")
+        .join(action_clicks(connection, scope), on="action_id", how="left", maintain_order="left")
         .with_columns(pl.col("received_users", "clicks").fill_null(0))
     )
-    if has_goal:
-        frame = frame.with_columns(pl.col("attributed_conversions").fill_null(0))
     return [ActionRow.model_validate(row) for row in frame.iter_rows(named=True)]
 
 
