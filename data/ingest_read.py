@@ -62,14 +62,14 @@ def read_source(path: Path, ignore_unknown_columns: bool = False) -> SourceFile:
     unknown = tuple(name for name in columns if name not in contract.names)
     if unknown and not ignore_unknown_columns:
         raise FileError(
-            f"{path}: unknown column(s) {', '.join(unknown)} for table {contract.name} "
+            f"{path}: unknown column(s) {_quoted(unknown)} for table {contract.name} "
             f"(its columns: {', '.join(contract.names)}); fix the header, or pass "
             "--ignore-unknown-columns to skip them"
         )
     missing = [name for name in contract.required_names if name not in columns]
     if missing:
         raise FileError(
-            f"{path}: required column(s) {', '.join(missing)} missing for table {contract.name}"
+            f"{path}: required column(s) {_quoted(missing)} missing for table {contract.name}"
         )
     return SourceFile(contract, cells.drop(unknown), unknown)
 
@@ -110,7 +110,7 @@ def _csv_header(path: Path) -> list[str]:
         raise FileError(f"{path}: the file is empty; the first line must name the columns")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise FileError(f"{path}: column(s) {', '.join(repeated)} appear more than once")
+        raise FileError(f"{path}: column(s) {_quoted(repeated)} appear more than once")
     return header
 
 
@@ -174,6 +174,11 @@ def _first_json_problem(path: Path) -> str | None:
             if not isinstance(record, dict):
                 return f"line {number} is not a JSON object"
     return None
+
+
+def _quoted(names: list[str] | tuple[str, ...]) -> str:
+    """Quoted, so that a stray space in a header (`' user_id'`) is visible."""
+    return ", ".join(f"'{name}'" for name in names)
 
 
 def _first_line(error: BaseException) -> str:

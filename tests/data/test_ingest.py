@@ -380,11 +380,16 @@ def test_jsonl_rows_are_numbered_by_their_line_blank_lines_included(
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("message_events.csv", MESSAGE_HEADER + ",evnt_type\n", "unknown column(s) evnt_type"),
-        ("message_events.csv", "event_id,campaign_id,user_id,event_type\n", "occurred_at missing"),
+        ("message_events.csv", MESSAGE_HEADER + ",evnt_type\n", "unknown column(s) 'evnt_type'"),
+        (
+            "message_events.csv",
+            "event_id,campaign_id,user_id,event_type\n",
+            "column(s) 'occurred_at' missing",
+        ),
         ("message_event.csv", MESSAGE_HEADER + "\n", "no table is called 'message_event'"),
         ("message_events.txt", MESSAGE_HEADER + "\n", "unsupported file type '.txt'"),
         ("message_events.csv", "", "the file is empty"),
+        ("message_events.csv", MESSAGE_HEADER + ",user_id\n", "column(s) 'user_id' appear more"),
         (
             "message_events.csv",
             MESSAGE_HEADER + "\ne1,c1,u1,sent,2026-03-01T09:30:00Z\ne2,c1,u1,se",
@@ -473,6 +478,6 @@ def test_the_command_exits_0_1_or_2_and_writes_the_rejects_next_to_the_database(
     chosen = tmp_path / "out" / "my-rejects.csv"
     assert main([str(good), str(broken), "--db", database, "--rejects", str(chosen)]) == 2
     captured = capsys.readouterr()
-    assert "required column(s) started_at, duration_seconds missing" in captured.err
+    assert "required column(s) 'started_at', 'duration_seconds' missing" in captured.err
     assert "read 1, loaded 0, already present 1, rejected 0" in captured.out
     assert pl.read_csv(chosen).height == 0  # asked for: written, empty
