@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import polars as pl
 
-from data.demo_events import CampaignEvents, conversion_batch, event_batch
+from data.demo_events import CampaignEvents, conversion_batch, event_batch, masked
 from data.demo_world import HOUR, Population, at, audience, evening_opens, pick
 
 DIGEST = "email_weekly_digest"
@@ -44,10 +43,6 @@ NEW_SUBSCRIBERS_PER_RUN = 0.03
 READ_AFTER_CLICK = 0.45
 READ_WITHOUT_CLICK = 0.02
 EVENTS_PER_SUBSCRIBER = 4.0 * RUNS
-
-
-def _masked(series: pl.Series, mask: np.ndarray) -> pl.Series:
-    return series.filter(pl.Series(mask))
 
 
 def weekly_digest(rng: np.random.Generator, population: Population, events: int) -> CampaignEvents:
@@ -121,10 +116,10 @@ def weekly_digest(rng: np.random.Generator, population: Population, events: int)
         clicked = opened & (rng.random(n) < CLICK_AFTER_OPEN)
         click_at = open_at + rng.integers(10, 120, n)
         link = pick(LINKS, rng.choice(len(LINKS), size=n, p=np.asarray(LINK_SHARES)))
-        add("clicked", clicked, click_at, link_url=_masked(link, clicked))
+        add("clicked", clicked, click_at, link_url=masked(link, clicked))
         again = clicked & (rng.random(n) < SECOND_LINK)
         other = pick(LINKS, rng.choice(len(LINKS), size=n, p=np.asarray(LINK_SHARES)))
-        add("clicked", again, click_at + rng.integers(30, 600, n), link_url=_masked(other, again))
+        add("clicked", again, click_at + rng.integers(30, 600, n), link_url=masked(other, again))
         scanned = delivered & (rng.random(n) < LINK_SCANNED)
         add(
             "clicked",

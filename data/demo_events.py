@@ -51,6 +51,11 @@ class CampaignEvents:
     population: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def masked(labels: pl.Series, mask: np.ndarray) -> pl.Series:
+    """The labels of the rows where `mask` is true, to go with `users[mask]`."""
+    return labels.filter(pl.Series(mask))
+
+
 def event_batch(
     campaign_id: str,
     event_type: str,

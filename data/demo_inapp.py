@@ -8,9 +8,8 @@ cumulative unique impressions flatten while cumulative total impressions keep ri
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 
-from data.demo_events import CampaignEvents, conversion_batch, event_batch
+from data.demo_events import CampaignEvents, conversion_batch, event_batch, masked
 from data.demo_world import DAY, HOUR, Population, at, audience, pick
 
 ONBOARDING = "inapp_onboarding"
@@ -69,7 +68,7 @@ def onboarding(rng: np.random.Generator, population: Population, events: int) ->
                 event_type,
                 who[mask],
                 (t + lag)[mask],
-                action_id=card.filter(pl.Series(mask)),
+                action_id=masked(card, mask),
             )
         )
 

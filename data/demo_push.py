@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from data.demo_events import CampaignEvents, conversion_batch, event_batch, purchase_revenue
+from data.demo_events import (
+    CampaignEvents,
+    conversion_batch,
+    event_batch,
+    masked,
+    purchase_revenue,
+)
 from data.demo_world import (
     DAY,
     HOUR,
@@ -100,20 +106,20 @@ def push_message(
                 users[mask],
                 t[mask],
                 action_id=action_id,
-                variant_id=None if variant_id is None else variant_id.filter(pl.Series(mask)),
+                variant_id=None if variant_id is None else masked(variant_id, mask),
                 **labels,  # type: ignore[arg-type]
             )
         )
 
     error = pick(ERROR_CODES, rng.choice(len(ERROR_CODES), size=size, p=np.asarray(ERROR_SHARES)))
     bounce = pick(BOUNCE_TYPES, rng.choice(len(BOUNCE_TYPES), size=size, p=BOUNCE_SHARES))
-    add("failed", failed, attempt_at, error_code=error.filter(pl.Series(failed)))
+    add("failed", failed, attempt_at, error_code=masked(error, failed))
     add("sent", sent, attempt_at)
     add(
         "bounced",
         bounced,
         attempt_at + rng.integers(1, 60, size),
-        bounce_type=bounce.filter(pl.Series(bounced)),
+        bounce_type=masked(bounce, bounced),
     )
     add("received", received, attempt_at + rng.integers(1, 30, size))
     add("opened", opened, open_at)
