@@ -137,6 +137,11 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         cells = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise FileError(f"{path}: not a readable Parquet file: {_first_line(error)}") from error
+    nested = [name for name, dtype in cells.schema.items() if dtype.is_nested()]
+    if nested:
+        raise FileError(
+            f"{path}: column(s) {_quoted(nested)} hold lists or structs, not single values"
+        )
     return cells.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE))
 
 
