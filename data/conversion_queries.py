@@ -32,15 +32,19 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.case((condition, 1), else_=0)
 
 
-def campaign_events(scope: Scope) -> sa.Subquery:
+def campaign_events(scope: Scope, only_users: sa.Select[tuple[str]] | None = None) -> sa.Subquery:
     """The scope's campaign's message events, over all time, with every filter applied.
 
     "Exclude test users" drops users whose users row says is_test (no row: not a test
     user); "exclude automated" drops machine opens and clicks; a variant or action filter
     keeps only the events that carry that id, so anchors and candidates follow it.
+    `only_users` (a select of user ids) narrows the read to those users before any
+    grouping: the conversion queries need only the converters' events.
     """
     events = message_events
     conditions = scope_conditions(scope, in_range=False)
+    if only_users is not None:
+        conditions.append(events.c.user_id.in_(only_users))
     return (
         sa.select(
             events.c.event_id,
@@ -65,14 +69,13 @@ def _control_variant_ids(campaign_id: str) -> sa.Select[tuple[str]]:
     )
 
 
-def per_user(scope: Scope) -> sa.CTE:
-    """One row per user of the campaign: control membership, anchor and in-range flags.
+def per_user(events: sa.FromClause, scope: Scope) -> sa.Subquery:
+    """One row per user of `events`: control membership, anchor and in-range flags.
 
     Control membership and anchors look at all time; the `*_in_range` flags are the
     "with a ... event in range" conditions of receivers, the sent-users denominator and
-    control_users.
+    control_users. The database drops the columns a query does not use.
     """
-    events = campaign_events(scope)
     is_control_event = sa.or_(
         events.c.event_type == "control",
         sa.and_(
@@ -108,7 +111,7 @@ def per_user(scope: Scope) -> sa.CTE:
         grouped.c.received_in_range,
         grouped.c.sent_in_range,
         grouped.c.entered_in_range,
-    ).cte("per_user")
+    ).subquery()
 
 
 TOTALS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -124,7 +127,7 @@ def load_user_totals(connection: sa.Connection, scope: Scope) -> dict[str, int]:
     One grouping by user, then three conditional counts: exact distinct counts for the
     price of one.
     """
-    people = per_user(scope)
+    people = per_user(campaign_events(scope), scope)
     query = sa.select(
         sa.func.count()
         .filter(sa.and_(people.c.is_control == 0, people.c.received_in_range == 1))
@@ -139,16 +142,25 @@ def load_user_totals(connection: sa.Connection, scope: Scope) -> dict[str, int]:
 
 
 def qualifying_conversions(
-    scope: Scope, people: sa.CTE, conversion_event: str, window_hours: int
-) -> sa.Subquery:
+    scope: Scope, conversion_event: str, window_hours: int
+) -> tuple[sa.Subquery, sa.CTE]:
     """Conversion rows of the goal, in range, inside [anchor, anchor + window] (inclusive).
 
-    Users without an anchor (no receipt and not control) never qualify; test users and
+    Returns the qualifying rows (conversion_id, user_id, occurred_at, revenue, is_control)
+    and the converters' filtered events they were judged on, for the candidates of
+    attribution. Only users with a goal conversion in range are read: anchors of anyone
+    else cannot matter, and that cuts a 10M-event read to the converters' share. Users
+    without an anchor (no receipt and not control) never qualify; test users and
     filtered-out users have no anchor because `campaign_events` already dropped them.
-    `people` is the scope's `per_user` (passed in so a query builds it once).
     """
+    in_range_goal = sa.and_(
+        conversions.c.event_name == conversion_event, _in_range(conversions.c.occurred_at, scope)
+    )
+    converting = sa.select(conversions.c.user_id).where(in_range_goal)
+    events = campaign_events(scope, only_users=converting).element.cte("converter_events")
+    people = per_user(events, scope)
     window = sa.bindparam("window", dt.timedelta(hours=window_hours), type_=sa.Interval)
-    return (
+    qualifying = (
         sa.select(
             conversions.c.conversion_id,
             conversions.c.user_id,
@@ -158,14 +170,14 @@ def qualifying_conversions(
         )
         .select_from(conversions.join(people, people.c.user_id == conversions.c.user_id))
         .where(
-            conversions.c.event_name == conversion_event,
-            _in_range(conversions.c.occurred_at, scope),
+            in_range_goal,
             people.c.anchor.is_not(None),
             conversions.c.occurred_at >= people.c.anchor,
             conversions.c.occurred_at <= people.c.anchor + window,
         )
         .subquery()
     )
+    return qualifying, events
 
 
 CONVERSION_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -187,59 +199,78 @@ def load_conversion_rows(
 
     For a treatment user's conversion: `action_id` is the attributed action (the last
     in-range opened/clicked event at or before it that carries an action, else the last
-    such receipt; null if none), `clicked_before` / `viewed_before` say whether an
-    in-range `clicked` / `impression`-or-`opened` event of C happened at or before it.
-    Control conversions carry null action and false flags: they are never attributed.
+    such receipt; null if none; among events at that same instant, the greatest
+    action_id), `clicked_before` / `viewed_before` say whether an in-range `clicked` /
+    `impression`-or-`opened` event of C happened at or before it. Control conversions
+    carry null action and false flags: they are never attributed.
+
+    Two aggregations instead of a window function: per conversion, the times of the last
+    interaction and the last receipt with an action; then the action at that time.
     """
-    qualifying = qualifying_conversions(scope, per_user(scope), conversion_event, window_hours)
-    events = campaign_events(scope)
-    candidates_join = sa.and_(
+    qualifying, events = qualifying_conversions(scope, conversion_event, window_hours)
+    candidate = events.c.action_id.is_not(None)
+    is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
+    keys = [
+        qualifying.c.conversion_id,
+        qualifying.c.user_id,
+        qualifying.c.occurred_at,
+        qualifying.c.revenue,
+        qualifying.c.is_control,
+    ]
+    before_conversion = sa.and_(
         events.c.user_id == qualifying.c.user_id,
         qualifying.c.is_control == 0,
         events.c.event_type.in_(RECEIPT_TYPES),
         _in_range(events.c.occurred_at, scope),
         events.c.occurred_at <= qualifying.c.occurred_at,
     )
-    rank = sa.func.row_number().over(
-        partition_by=qualifying.c.conversion_id,
-        order_by=[
-            sa.case((events.c.action_id.is_(None), 1), else_=0),
-            sa.case((events.c.event_type.in_(INTERACTION_TYPES), 0), else_=1),
-            events.c.occurred_at.desc(),
-            events.c.event_id.desc(),
-        ],
-    )
-    clicked = sa.func.max(_flag(events.c.event_type == "clicked")).over(
-        partition_by=qualifying.c.conversion_id
-    )
-    viewed = sa.func.max(_flag(events.c.event_type.in_(("impression", "opened")))).over(
-        partition_by=qualifying.c.conversion_id
-    )
-    ranked = (
+    timed = (
         sa.select(
-            qualifying.c.conversion_id,
-            qualifying.c.user_id,
-            qualifying.c.occurred_at,
-            qualifying.c.revenue,
-            qualifying.c.is_control,
-            events.c.action_id,
-            rank.label("candidate_rank"),
-            clicked.label("clicked_before"),
-            viewed.label("viewed_before"),
+            *keys,
+            sa.func.max(_flag(events.c.event_type == "clicked")).label("clicked_before"),
+            sa.func.max(_flag(events.c.event_type.in_(("impression", "opened")))).label(
+                "viewed_before"
+            ),
+            sa.func.max(sa.case((sa.and_(candidate, is_interaction), events.c.occurred_at))).label(
+                "last_interaction_at"
+            ),
+            sa.func.max(sa.case((candidate, events.c.occurred_at))).label("last_receipt_at"),
         )
-        .select_from(qualifying.outerjoin(events, candidates_join))
+        .select_from(qualifying.outerjoin(events, before_conversion))
+        .group_by(*keys)
         .subquery()
     )
-    query = sa.select(
-        ranked.c.conversion_id,
-        ranked.c.user_id,
-        ranked.c.occurred_at,
-        ranked.c.revenue,
-        (ranked.c.is_control == 1).label("is_control"),
-        ranked.c.action_id,
-        (sa.func.coalesce(ranked.c.clicked_before, 0) == 1).label("clicked_before"),
-        (sa.func.coalesce(ranked.c.viewed_before, 0) == 1).label("viewed_before"),
-    ).where(ranked.c.candidate_rank == 1)
+    chosen = sa.and_(
+        events.c.user_id == timed.c.user_id,
+        events.c.occurred_at
+        == sa.func.coalesce(timed.c.last_interaction_at, timed.c.last_receipt_at),
+        events.c.action_id.is_not(None),
+        events.c.event_type.in_(RECEIPT_TYPES),
+        sa.or_(timed.c.last_interaction_at.is_(None), is_interaction),
+    )
+    outer_keys = [
+        timed.c.conversion_id,
+        timed.c.user_id,
+        timed.c.occurred_at,
+        timed.c.revenue,
+        timed.c.is_control,
+        timed.c.clicked_before,
+        timed.c.viewed_before,
+    ]
+    query = (
+        sa.select(
+            timed.c.conversion_id,
+            timed.c.user_id,
+            timed.c.occurred_at,
+            timed.c.revenue,
+            (timed.c.is_control == 1).label("is_control"),
+            sa.func.max(events.c.action_id).label("action_id"),
+            (sa.func.coalesce(timed.c.clicked_before, 0) == 1).label("clicked_before"),
+            (sa.func.coalesce(timed.c.viewed_before, 0) == 1).label("viewed_before"),
+        )
+        .select_from(timed.outerjoin(events, chosen))
+        .group_by(*outer_keys)
+    )
     frame = fetch_frame(connection, query, schema=CONVERSION_ROWS_SCHEMA)
     if frame.height == 0:
         return pl.DataFrame(schema=CONVERSION_ROWS_SCHEMA)
@@ -289,14 +320,13 @@ def load_variant_users(
 ) -> pl.DataFrame:
     """Per variant_id seen in range: its users and how many of them converted.
 
-    A variant marked is_control counts control users with an in-range `entered` or
-    `control` event carrying it, and their control conversions; any other variant counts
-    users with an in-range receipt event carrying it, and their treatment conversions.
-    `converted_users` is null when the campaign has no conversion goal.
+    A variant marked is_control counts the users with an in-range `entered` or `control`
+    event carrying it (control users by definition), and their control conversions; any
+    other variant counts users with an in-range receipt event carrying it, and their
+    treatment conversions. `converted_users` is null when the campaign has no goal.
     """
     events = campaign_events(scope)
-    people = per_user(scope)
-    pairs = (
+    grouped = (
         sa.select(
             events.c.variant_id,
             events.c.user_id,
@@ -307,29 +337,35 @@ def load_variant_users(
         .group_by(events.c.variant_id, events.c.user_id)
         .subquery()
     )
-    control_variant = pairs.c.variant_id.in_(_control_variant_ids(scope.campaign_id))
+    # The control-variant test once per (variant, user) pair, not once per use below.
+    pairs = sa.select(
+        grouped,
+        _flag(grouped.c.variant_id.in_(_control_variant_ids(scope.campaign_id))).label(
+            "control_variant"
+        ),
+    ).subquery()
+    control_variant = pairs.c.control_variant == 1
     is_member = sa.or_(
-        sa.and_(control_variant, people.c.is_control == 1, pairs.c.has_entry == 1),
-        sa.and_(sa.not_(control_variant), pairs.c.has_receipt == 1),
+        sa.and_(control_variant, pairs.c.has_entry == 1),
+        sa.and_(pairs.c.control_variant == 0, pairs.c.has_receipt == 1),
     )
-    source = pairs.join(people, people.c.user_id == pairs.c.user_id)
+    source: sa.FromClause = pairs
     if conversion_event is None:
         converted: sa.ColumnElement[int | None] = sa.null()
     else:
-        qualifying = qualifying_conversions(scope, people, conversion_event, window_hours)
-        converters = sa.select(qualifying.c.user_id).group_by(qualifying.c.user_id).subquery()
-        source = source.outerjoin(converters, converters.c.user_id == pairs.c.user_id)
-        # is_control of the user decides which side's conversion it is, so a member of
-        # a control variant converts as a control user and vice versa.
-        converted_member = sa.and_(
-            is_member,
-            converters.c.user_id.is_not(None),
-            sa.or_(
-                sa.and_(control_variant, people.c.is_control == 1),
-                sa.and_(sa.not_(control_variant), people.c.is_control == 0),
-            ),
+        qualifying, _ = qualifying_conversions(scope, conversion_event, window_hours)
+        converters = (
+            sa.select(qualifying.c.user_id, sa.func.max(qualifying.c.is_control).label("control"))
+            .group_by(qualifying.c.user_id)
+            .subquery()
         )
-        converted = sa.func.count().filter(converted_member)
+        source = pairs.outerjoin(converters, converters.c.user_id == pairs.c.user_id)
+        # A control variant's members convert as control users, any other's as treatment.
+        same_side = sa.or_(
+            sa.and_(control_variant, converters.c.control == 1),
+            sa.and_(pairs.c.control_variant == 0, converters.c.control == 0),
+        )
+        converted = sa.func.count().filter(sa.and_(is_member, same_side))
     query = (
         sa.select(
             pairs.c.variant_id,
