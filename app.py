@@ -15,7 +15,7 @@ from ui.url_state import ViewState
 
 st.set_page_config(
     page_title="Campaign results",
-    page_icon=":material/insights:",
+    page_icon="📊",
     layout="wide",
     initial_sidebar_state="expanded",
 )

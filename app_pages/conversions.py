@@ -98,16 +98,20 @@ st.subheader("Funnels")
 left, right = st.columns(2)
 conversion_funnel = pl.DataFrame(
     {
-        "step": ["Received", "Engaged (opened or clicked)", "Converted"],
+        "step": ["Received", "Engaged", "Converted"],
         "count": [kpis.receivers or 0, kpis.engaged_users, kpis.converted_users or 0],
     }
 )
 viewed = kpis.unique_impressions if kpis.impressions else kpis.unique_opens
 influenced = pl.DataFrame(
     {
-        "step": ["Received", "Viewed", "Converted after a view, no click"],
+        "step": ["Received", "Viewed", "View-through"],
         "count": [kpis.receivers or 0, viewed, kpis.view_through_conversions or 0],
     }
+)
+st.caption(
+    "Users at each step. Engaged: opened or clicked. View-through: converted after a view "
+    "or open without a click."
 )
 with left:
     widgets.chart(charts.funnel(conversion_funnel, "Conversion funnel (users)"))
@@ -121,18 +125,21 @@ if not kpis.control_users:
         "Hold out a control group (users assigned but sent nothing) to measure the uplift.",
     )
 else:
-    cards = st.columns(4)
+    cards = st.columns(3)
     with cards[0]:
         widgets.metric(
             "Control conversion rate",
             fmt.percent(kpis.control_conversion_rate),
             "control_conversion_rate",
         )
+        st.caption(f"{fmt.count(kpis.control_users)} control users")
     with cards[1]:
-        widgets.metric("Uplift", fmt.percent(kpis.uplift), "uplift")
+        widgets.metric("Uplift (absolute)", fmt.percent(kpis.uplift), "uplift")
+        st.caption(
+            f"95 % interval: {fmt.percent(kpis.uplift_ci_low)} to "
+            f"{fmt.percent(kpis.uplift_ci_high)}",
+            help=widgets.help_for("uplift_ci_low"),
+        )
     with cards[2]:
-        interval = f"{fmt.percent(kpis.uplift_ci_low)} to {fmt.percent(kpis.uplift_ci_high)}"
-        widgets.metric("Uplift, 95 % interval", interval, "uplift_ci_low")
-    with cards[3]:
         p = "n/a" if kpis.uplift_p_value is None else f"{kpis.uplift_p_value:.3g}"
         widgets.metric("p-value", p, "uplift_p_value")

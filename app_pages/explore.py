@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from metrics.help_texts import help_for
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, data_access, filters, page_kit, widgets
 
-SPLIT_LABELS = {None: "No split", "variant": "Variant", "platform": "Platform", "action": "Action"}
+NO_SPLIT = "none"
+SPLIT_LABELS = {
+    NO_SPLIT: "No split",
+    "variant": "Variant",
+    "platform": "Platform",
+    "action": "Action",
+}
 RATES = {"ctr", "dismissal_rate"}
 
 url, view = page_kit.view()
@@ -18,8 +25,14 @@ page_kit.header("Explore", report)
 figure = view.figure if view.figure in EXPLORABLE_FIGURES else "messages_sent"
 if st.session_state.get("explore_figure") != figure:
     st.session_state["explore_figure"] = figure
-if st.session_state.get("explore_split", "") != view.split:
-    st.session_state["explore_split"] = view.split
+if st.session_state.get("explore_split") != (view.split or NO_SPLIT):
+    st.session_state["explore_split"] = view.split or NO_SPLIT
+
+
+def _on_split() -> None:
+    choice = st.session_state["explore_split"]
+    filters.set_view_params(split=None if choice == NO_SPLIT else choice)
+
 
 left, right = st.columns(2)
 left.selectbox(
@@ -35,7 +48,7 @@ right.selectbox(
     list(SPLIT_LABELS),
     key="explore_split",
     format_func=SPLIT_LABELS.__getitem__,
-    on_change=lambda: filters.set_view_params(split=st.session_state["explore_split"]),
+    on_change=_on_split,
 )
 label = EXPLORABLE_FIGURES[figure]
 if help_for(figure):
@@ -55,4 +68,7 @@ if not widgets.no_events(report, "figures to explore"):
                 split_title=SPLIT_LABELS[view.split] if view.split else None,
             )
         )
-        widgets.table(frame.rename({"value": figure}), f"{figure}_per_{view.gran}", view)
+        shown = frame.with_columns(frame["date"].cast(pl.Date)).rename({"value": figure})
+        if not view.split:
+            shown = shown.drop("split")
+        widgets.table(shown, f"{figure}_per_{view.gran}", view)

@@ -26,7 +26,10 @@ DATE_FORMAT = "%Y-%m-%d"
 PERCENT = ".1%"
 
 
-def _date_axis(title: str = "Local date") -> alt.X:
+def _date_axis(title: str = "Local date", bars: bool = False) -> alt.X:
+    """Local dates on x; for bars, a day-wide band so that a bar is not a hairline."""
+    if bars:
+        return alt.X("yearmonthdate(date):T", title=title, axis=alt.Axis(format="%b %d"))
     return alt.X("date:T", title=title, axis=alt.Axis(format="%b %d"))
 
 
@@ -164,7 +167,7 @@ def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Ch
         alt.Chart(values)
         .mark_bar()
         .encode(
-            x=_date_axis(),
+            x=_date_axis(bars=True),
             y=alt.Y("deliveries:Q", title="Deliveries"),
             tooltip=[
                 alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
@@ -285,7 +288,7 @@ def sessions_chart(
     base = alt.Chart(frame)
     mark = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
     chart = mark.encode(
-        x=_date_axis(),
+        x=_date_axis(bars=kind == "bar"),
         y=alt.Y(f"{measure}:Q", title=y_title),
         tooltip=[
             alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
@@ -298,7 +301,11 @@ def sessions_chart(
 def explore_line(
     frame: pl.DataFrame, figure_label: str, percent: bool = False, split_title: str | None = None
 ) -> alt.Chart:
-    """One figure over time (`explore_series`: date, split, value), a line per split value."""
+    """One figure over time (`explore_series`: date, split, value).
+
+    With `split_title` (the split's name, e.g. "Variant") there is a line per split value;
+    without, the single series ("all") is one line and needs no legend.
+    """
     value_format = PERCENT if percent else ",.2~f"
     tooltip = [
         alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
@@ -310,10 +317,9 @@ def explore_line(
             "value:Q", title=figure_label, axis=alt.Axis(format=PERCENT) if percent else alt.Axis()
         ),
     }
-    has_split = "split" in frame.columns and frame["split"].drop_nulls().n_unique() > 0
-    if has_split:
-        encoding["color"] = alt.Color("split:N", title=split_title or "Split")
-        tooltip.insert(1, alt.Tooltip("split:N", title=split_title or "Split"))
+    if split_title is not None:
+        encoding["color"] = alt.Color("split:N", title=split_title)
+        tooltip.insert(1, alt.Tooltip("split:N", title=split_title))
     return (
         alt.Chart(frame, title=figure_label)
         .mark_line(point=True)

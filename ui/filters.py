@@ -46,7 +46,7 @@ def viewer_zone() -> str:
     """The viewer's browser zone (`st.context.timezone`) if it is a known IANA name, else UTC."""
     try:
         zone = st.context.timezone
-    except Exception:  # noqa: BLE001 - no browser context (tests, bare mode)
+    except Exception:  # no browser context (tests, bare mode)
         zone = None
     return zone if zone in set(zone_names()) else "UTC"
 
@@ -270,7 +270,7 @@ def share_link(view: ViewState, page_path: str = "") -> str:
     base = ""
     try:
         base = st.context.url or ""
-    except Exception:  # noqa: BLE001 - no browser context in tests
+    except Exception:  # no browser context in tests
         base = ""
     base = base.split("?", 1)[0]
     if not base:

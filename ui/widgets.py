@@ -109,6 +109,7 @@ def table(
     view: ViewState,
     *,
     column_config: dict[str, object] | None = None,
+    column_order: list[str] | None = None,
     hide_index: bool = True,
     on_select: str = "ignore",
     key: str | None = None,
@@ -119,6 +120,7 @@ def table(
         frame,
         hide_index=hide_index,
         column_config=column_config,  # type: ignore[arg-type]
+        column_order=column_order,
         on_select=on_select,  # type: ignore[arg-type]
         selection_mode=selection_mode,  # type: ignore[arg-type]
         key=key,

@@ -28,10 +28,14 @@ PAGES = ["campaigns", "overview", "engagement", "conversions", "experiment", "ex
 def wait_for_run(page: object, title: str) -> None:
     """Wait until the page's title is drawn and the script run has finished."""
     page.get_by_role("heading", name=title, exact=True).first.wait_for()  # type: ignore[attr-defined]
+    page.locator(  # type: ignore[attr-defined]
+        '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    ).wait_for()
+    # the last elements of a run are drawn a moment after it ends (skeletons until then)
     page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-testid="stSkeleton"]')"""
     )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
 def params_of(page: object) -> dict[str, str]:
@@ -123,8 +127,14 @@ def test_every_page_is_screenshotted(
 ) -> None:
     view = SHARED | {"start": "2026-11-02", "end": "2026-11-22"}
     page.set_viewport_size({"width": 1400, "height": 2600})  # type: ignore[attr-defined]
-    page.goto(f"{server.base_url}/{name}{query_string(view)}")  # type: ignore[attr-defined]
+    path = "" if name == "campaigns" else name  # the default page lives at the root
+    page.goto(f"{server.base_url}/{path}{query_string(view)}")  # type: ignore[attr-defined]
     wait_for_run(page, name.capitalize())
-    page.wait_for_timeout(1_000)  # type: ignore[attr-defined]  # let the charts draw
+    # every chart has drawn its canvas or svg
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+            .every(chart => chart.querySelector('canvas, svg.marks'))"""
+    )
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
     assert not page.locator('[data-testid="stException"]').count()  # type: ignore[attr-defined]
     page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)  # type: ignore[attr-defined]

@@ -140,7 +140,7 @@ def test_breakdown_bars_group_the_three_engagement_counts_per_platform() -> None
 
 
 def test_explore_line_colours_by_split_only_when_there_is_one() -> None:
-    plain = pl.DataFrame({"date": NOV, "split": [None, None, None], "value": [1.0, 2.0, 3.0]})
+    plain = pl.DataFrame({"date": NOV, "split": ["all"] * 3, "value": [1.0, 2.0, 3.0]})
     spec = charts.explore_line(plain, "Opens").to_dict()
     assert "color" not in spec["encoding"]
     assert spec["encoding"]["y"]["title"] == "Opens"
