@@ -71,8 +71,7 @@ def _column(source: pl.DataFrame, column: ColumnContract) -> tuple[pl.Series, li
         cells = pl.repeat(None, source.height, dtype=pl.String, eager=True).alias(column.name)
     parsed = parse_column(cells, column.kind)
     values = parsed.values.alias(column.name)
-    raw = cells
-    checks = [_Check(parsed.bad, f"{column.name} is not {_kind_phrase(column)}: ", raw)]
+    checks = [_Check(parsed.bad, f"{column.name} is not {_kind_phrase(column)}: ", cells)]
     if column.default is not None:
         values = values.fill_null(pl.lit(column.default, values.dtype))
     if column.required:
@@ -81,14 +80,14 @@ def _column(source: pl.DataFrame, column: ColumnContract) -> tuple[pl.Series, li
     if rule.allowed is not None:
         outside = values.is_not_null() & ~values.is_in(rule.allowed)
         allowed = ", ".join(rule.allowed)
-        checks.append(_Check(outside, f"{column.name} is not one of {allowed}: ", raw))
+        checks.append(_Check(outside, f"{column.name} is not one of {allowed}: ", cells))
     if rule.minimum is not None:
         below = (values < rule.minimum).fill_null(False)
         phrase = "is negative" if rule.minimum == 0 else f"is below {rule.minimum:g}"
-        checks.append(_Check(below, f"{column.name} {phrase}: ", raw))
+        checks.append(_Check(below, f"{column.name} {phrase}: ", cells))
     if rule.maximum is not None:
         above = (values > rule.maximum).fill_null(False)
-        checks.append(_Check(above, f"{column.name} is above {rule.maximum:g}: ", raw))
+        checks.append(_Check(above, f"{column.name} is above {rule.maximum:g}: ", cells))
     return values, checks
 
 
@@ -122,7 +121,12 @@ def _reasons(lines: pl.Series, checks: list[_Check], any_bad: pl.Series) -> pl.D
 def _one_row_per_key(
     frame: pl.DataFrame, contract: TableContract
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-    """Collapse exact repeats of a key; reject every row of a key seen with different values."""
+    """Collapse exact repeats of a key; reject every row of a key seen with different values.
+
+    Rows compare by their typed values, so `09:30:00Z` and `15:00:00+05:30` are the same
+    row. Only rows that passed every other check take part: a malformed row is rejected for
+    its own reasons and does not take a good row with the same key down with it.
+    """
     key = list(contract.key)
     empty_rejects = pl.DataFrame(schema={LINE: pl.Int64, REASON: pl.String})
     key_value = pl.col(key[0]) if len(key) == 1 else pl.struct(key)

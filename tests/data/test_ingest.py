@@ -218,6 +218,18 @@ def test_a_key_repeated_with_different_values_rejects_every_copy_and_exact_copie
     assert [row[0] for row in _table(engine, "message_events")] == ["e1", "e3"]
 
 
+def test_a_malformed_copy_of_a_key_is_rejected_alone(engine: sa.Engine, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "message_events.csv",
+        MESSAGE_HEADER + "\ne1,c1,u1,sent,2026-03-01T09:30:00Z\ne1,c1,u1,sent,later\n",
+    )
+    result = _import_one(engine, path)
+    # Line 3 fails on its own timestamp; it does not make line 2 a repeated-key conflict.
+    assert (result.loaded, result.rejected) == (1, 1)
+    assert _rejects(result) == {3: "occurred_at is not an ISO 8601 timestamp: later"}
+
+
 def test_reimporting_the_same_files_is_a_no_op(engine: sa.Engine, tmp_path: Path) -> None:
     events = _write(
         tmp_path,
