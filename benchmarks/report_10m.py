@@ -5,7 +5,8 @@
 Builds the demo database with `data.demo` unless the file exists already (default
 `/tmp/bench-10m.duckdb`, reused between runs), then times `python -m metrics.report
 CAMPAIGN --db ...` as a fresh process: once cold (first run after opening the file) and
-`--repeat` times warm. Then times each pushed-down query in-process, to show where the
+`--repeat` times more (page cache warm). Then times each pushed-down query in-process, one
+pass each on a fresh connection, to show where the
 time goes. Prints figures; it is not a test.
 """
 
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         + f"; daily rows={len(report['daily'])}, srm_p_value={report['srm_p_value']}"
     )
-    print("in-process, per query (warm):")
+    print("in-process, one pass per query on a fresh connection:")
     for name, seconds in _time_parts(url, args.campaign):
         print(f"  {name:<28} {seconds * 1000:8.0f} ms")
     return 0
