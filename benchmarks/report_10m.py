@@ -6,8 +6,8 @@ Builds the demo database with `data.demo` unless the file exists already (defaul
 `/tmp/bench-10m.duckdb`, reused between runs), then times `python -m metrics.report
 CAMPAIGN --db ...` as a fresh process: once cold (first run after opening the file) and
 `--repeat` times more (page cache warm). Then times each pushed-down query in-process, one
-pass each on a fresh connection, to show where the
-time goes. Prints figures; it is not a test.
+pass each on a fresh connection, to show where the time goes. Prints figures; it is not a
+test.
 """
 
 from __future__ import annotations
