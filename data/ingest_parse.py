@@ -37,7 +37,8 @@ class Parsed:
     """Typed values of one column and which non-NULL cells could not be read."""
 
     values: pl.Series
-    bad: pl.Series
+    bad: pl.Series | None
+    """None when no cell can fail (any value is valid text)."""
 
 
 def parse_column(cells: pl.Series, kind: Kind) -> Parsed:
@@ -45,8 +46,7 @@ def parse_column(cells: pl.Series, kind: Kind) -> Parsed:
     match kind:
         case Kind.TEXT:
             values = cells if cells.dtype == pl.String else cells.cast(pl.String)
-            nothing_bad = pl.repeat(False, len(cells), dtype=pl.Boolean, eager=True)
-            return Parsed(values, nothing_bad.alias(cells.name))
+            return Parsed(values, None)
         case Kind.TIMESTAMP:
             return parse_timestamps(cells)
         case Kind.INTEGER:

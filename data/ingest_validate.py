@@ -71,7 +71,9 @@ def _column(source: pl.DataFrame, column: ColumnContract) -> tuple[pl.Series, li
         cells = pl.repeat(None, source.height, dtype=pl.String, eager=True).alias(column.name)
     parsed = parse_column(cells, column.kind)
     values = parsed.values.alias(column.name)
-    checks = [_Check(parsed.bad, f"{column.name} is not {_kind_phrase(column)}: ", cells)]
+    checks = []
+    if parsed.bad is not None:
+        checks.append(_Check(parsed.bad, f"{column.name} is not {_kind_phrase(column)}: ", cells))
     if column.default is not None:
         values = values.fill_null(pl.lit(column.default, values.dtype))
     if column.required:
@@ -97,7 +99,6 @@ def _kind_phrase(column: ColumnContract) -> str:
         "integer": "a whole number (32-bit)",
         "double": "a finite number",
         "boolean": "a boolean (true/false/1/0)",
-        "text": "text",
     }[column.kind.value]
 
 
