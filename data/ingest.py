@@ -78,7 +78,7 @@ def import_file(engine: sa.Engine, path: Path, ignore_unknown_columns: bool = Fa
     try:
         source = read_source(path, ignore_unknown_columns)
     except FileError as error:
-        return FileResult(path=path, error=str(error).removeprefix(f"{path}: "))
+        return FileResult(path=path, error=str(error))
     checked = validate(source.cells, source.contract)
     try:
         with engine.begin() as connection:

@@ -25,7 +25,7 @@ SUFFIXES = (".csv", ".parquet", ".jsonl")
 
 
 class FileError(Exception):
-    """A file that cannot be imported at all; the message is written for the user."""
+    """A file that cannot be imported at all; the message (without the path) is for the user."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class SourceFile:
 def read_source(path: Path, ignore_unknown_columns: bool = False) -> SourceFile:
     """Read `path` for the table named by its stem; raises `FileError` when it cannot be."""
     if not path.is_file():
-        raise FileError(f"{path}: no such file")
+        raise FileError("no such file")
     readers: dict[str, Callable[[Path], pl.DataFrame]] = {
         ".csv": _read_csv,
         ".parquet": _read_parquet,
@@ -48,13 +48,11 @@ def read_source(path: Path, ignore_unknown_columns: bool = False) -> SourceFile:
     }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise FileError(
-            f"{path}: unsupported file type {path.suffix!r}; use one of {', '.join(SUFFIXES)}"
-        )
+        raise FileError(f"unsupported file type {path.suffix!r}; use one of {', '.join(SUFFIXES)}")
     contract = CONTRACTS.get(path.stem)
     if contract is None:
         raise FileError(
-            f"{path}: no table is called {path.stem!r} (the file name names the table); "
+            f"no table is called {path.stem!r} (the file name names the table); "
             f"expected one of {', '.join(sorted(CONTRACTS))}"
         )
     cells = reader(path)
@@ -62,15 +60,13 @@ def read_source(path: Path, ignore_unknown_columns: bool = False) -> SourceFile:
     unknown = tuple(name for name in columns if name not in contract.names)
     if unknown and not ignore_unknown_columns:
         raise FileError(
-            f"{path}: unknown column(s) {_quoted(unknown)} for table {contract.name} "
+            f"unknown column(s) {_quoted(unknown)} for table {contract.name} "
             f"(its columns: {', '.join(contract.names)}); fix the header, or pass "
             "--ignore-unknown-columns to skip them"
         )
     missing = [name for name in contract.required_names if name not in columns]
     if missing:
-        raise FileError(
-            f"{path}: required column(s) {_quoted(missing)} missing for table {contract.name}"
-        )
+        raise FileError(f"required column(s) {_quoted(missing)} missing for table {contract.name}")
     return SourceFile(contract, cells.drop(unknown), unknown)
 
 
@@ -79,9 +75,9 @@ def _read_csv(path: Path) -> pl.DataFrame:
     try:
         cells = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise FileError(f"{path}: not a readable CSV file: {_first_line(error)}") from error
+        raise FileError(f"not a readable CSV file: {_first_line(error)}") from error
     if cells.width != len(header):
-        raise FileError(f"{path}: the header has {len(header)} columns, the rows more")
+        raise FileError(f"the header has {len(header)} columns, the rows more")
     _refuse_truncated_csv(path, len(header))
     # A value with line breaks inside quotes spans several physical lines.
     breaks = pl.sum_horizontal(
@@ -105,12 +101,12 @@ def _csv_header(path: Path) -> list[str]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise FileError(f"{path}: not a readable UTF-8 CSV file: {error}") from error
+        raise FileError(f"not a readable UTF-8 CSV file: {error}") from error
     if not header:
-        raise FileError(f"{path}: the file is empty; the first line must name the columns")
+        raise FileError("the file is empty; the first line must name the columns")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise FileError(f"{path}: column(s) {_quoted(repeated)} appear more than once")
+        raise FileError(f"column(s) {_quoted(repeated)} appear more than once")
     return header
 
 
@@ -127,7 +123,7 @@ def _refuse_truncated_csv(path: Path, width: int) -> None:
     fields = next(csv.reader([last_line]), [])
     if len(fields) < width:
         raise FileError(
-            f"{path}: the last row has {len(fields)} of {width} fields and no line end; "
+            f"the last row has {len(fields)} of {width} fields and no line end; "
             "the file looks truncated"
         )
 
@@ -136,12 +132,10 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         cells = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise FileError(f"{path}: not a readable Parquet file: {_first_line(error)}") from error
+        raise FileError(f"not a readable Parquet file: {_first_line(error)}") from error
     nested = [name for name, dtype in cells.schema.items() if dtype.is_nested()]
     if nested:
-        raise FileError(
-            f"{path}: column(s) {_quoted(nested)} hold lists or structs, not single values"
-        )
+        raise FileError(f"column(s) {_quoted(nested)} hold lists or structs, not single values")
     return cells.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE))
 
 
@@ -152,10 +146,10 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
         # column go through the same checks as CSV cells.
         cells = pl.read_ndjson(path, schema=dict.fromkeys(keys, pl.String))
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        raise FileError(f"{path}: {_first_json_problem(path) or _first_line(error)}") from error
+        raise FileError(_first_json_problem(path) or _first_line(error)) from error
     lines = _non_blank_line_numbers(path)
     if lines.len() != cells.height:
-        raise FileError(f"{path}: {_first_json_problem(path) or 'not a readable JSON Lines file'}")
+        raise FileError(_first_json_problem(path) or "not a readable JSON Lines file")
     return cells.with_columns(lines.alias(LINE))
 
 
