@@ -38,13 +38,13 @@ def load_rows(connection: sa.Connection, table_name: str, rows: pl.DataFrame) ->
         return LoadOutcome(0, 0, ())
     target = TABLES[table_name]
     stage = _staging_table(target)
+    # No try/finally: on failure the caller's rollback undoes the CREATE as well, and a
+    # DROP in an aborted PostgreSQL transaction would only hide the real error.
     stage.create(connection)
-    try:
-        bulk_insert(connection, stage.name, rows.select(*target.columns.keys(), LINE))
-        conflict_lines = _conflicting_lines(connection, target, stage)
-        loaded = _insert_new_keys(connection, target, stage)
-    finally:
-        stage.drop(connection)
+    bulk_insert(connection, stage.name, rows.select(*target.columns.keys(), LINE))
+    conflict_lines = _conflicting_lines(connection, target, stage)
+    loaded = _insert_new_keys(connection, target, stage)
+    stage.drop(connection)
     already_present = rows.height - loaded - len(conflict_lines)
     return LoadOutcome(loaded, already_present, conflict_lines)
 
