@@ -98,6 +98,36 @@ def kpi_cards(
                 link(kpi)
 
 
+PERCENT_KEYS = {"ctr", "uplift", "uplift_ci_low", "uplift_ci_high"}
+
+
+def kpi_text(key: str, value: object) -> str:
+    """Any `kpis` value as it reads on screen (rates in %, revenue in money, n/a for null)."""
+    if value is None:
+        return fmt.NOT_AVAILABLE
+    if isinstance(value, dict):
+        return ", ".join(f"{code}: {fmt.count(n)}" for code, n in value.items()) or "none"
+    if key.endswith("_rate") or key in PERCENT_KEYS:
+        return fmt.percent(float(value))  # type: ignore[arg-type]
+    if key == "revenue":
+        return fmt.money(float(value))  # type: ignore[arg-type]
+    if key.endswith("p_value"):
+        return f"{float(value):.3g}"  # type: ignore[arg-type]
+    return fmt.count(value)  # type: ignore[arg-type]
+
+
+def all_kpis_frame(report: CampaignReport) -> pl.DataFrame:
+    """Every figure of the report's `kpis` with its on-screen value and its meaning."""
+    values = report.kpis.model_dump()
+    return pl.DataFrame(
+        {
+            "figure": list(values),
+            "value": [kpi_text(key, value) for key, value in values.items()],
+            "meaning": [help_for(key) for key in values],
+        }
+    )
+
+
 def file_stem(view: ViewState, what: str) -> str:
     """A download's file name that says which view it came from."""
     return f"{view.campaign}_{what}_{view.start}_{view.end}"

@@ -138,3 +138,31 @@ def test_every_page_is_screenshotted(
     page.wait_for_timeout(500)  # type: ignore[attr-defined]
     assert not page.locator('[data-testid="stException"]').count()  # type: ignore[attr-defined]
     page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_app_follows_a_dark_system_theme(
+    server: AppServer, browser: object, artifacts: Path
+) -> None:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1400, "height": 2600}, color_scheme="dark", timezone_id="UTC"
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        view = SHARED | {"start": "2026-11-02", "end": "2026-11-22"}
+        page.goto(f"{server.base_url}/engagement{query_string(view)}")
+        wait_for_run(page, "Engagement")
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                .every(chart => chart.querySelector('canvas, svg.marks'))"""
+        )
+        background = page.evaluate(
+            """() => getComputedStyle(document.querySelector('[data-testid="stApp"]'))
+                .backgroundColor"""
+        )
+        red, green, blue = (int(part) for part in re.findall(r"\d+", background)[:3])
+        assert red + green + blue < 3 * 80, background  # a dark background
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "dark-engagement.png"), full_page=True)
+    finally:
+        context.close()

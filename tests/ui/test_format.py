@@ -40,3 +40,17 @@ def test_before_during_delta_is_relative_and_absent_without_a_baseline() -> None
 def test_freshness_is_shown_in_the_viewers_zone() -> None:
     instant = dt.datetime(2026, 11, 22, 23, 32, tzinfo=dt.UTC)
     assert fmt.timestamp(instant, "America/New_York") == "2026-11-22 18:32 America/New_York"
+
+
+def test_every_kpi_reads_with_its_unit() -> None:
+    from ui.widgets import kpi_text
+
+    assert kpi_text("bounce_rate", 0.032) == "3.2 %"
+    assert kpi_text("ctr", None) == "n/a"
+    assert kpi_text("uplift_ci_low", 0.016) == "1.6 %"
+    assert kpi_text("revenue", 6653.19) == "6,653.19"
+    assert kpi_text("uplift_p_value", 0.02231) == "0.0223"
+    assert kpi_text("errors_by_code", {"InvalidToken": 53, "unknown": 2}) == (
+        "InvalidToken: 53, unknown: 2"
+    )
+    assert kpi_text("messages_sent", 3472) == "3,472"
