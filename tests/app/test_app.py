@@ -186,3 +186,16 @@ def test_a_database_that_is_down_shows_a_banner_and_recovers_on_retry(
     next(button for button in app.button if button.label == "Retry").click().run()
     _no_errors(app)
     assert app.title[0].value == "Campaigns"
+
+
+def test_query_params_set_before_the_first_run_select_the_view(app: AppTest) -> None:
+    app.query_params.update(
+        {"campaign": "email_weekly_digest", "start": "2026-09-14", "end": "2026-09-20"}
+    )
+    app.query_params["tz"] = "Australia/Sydney"
+    app.run()
+    _no_errors(app)
+    assert app.selectbox(key="f_campaign").value == "email_weekly_digest"
+    assert app.date_input(key="f_dates").value == (dt.date(2026, 9, 14), dt.date(2026, 9, 20))
+    assert app.selectbox(key="f_tz").value == "Australia/Sydney"
+    assert _param(app, "end") == "2026-09-20"
