@@ -24,7 +24,12 @@ import streamlit as st
 
 from data import catalog
 from data.audience import segment_query, write_segment_csv
-from data.database import DEFAULT_DATABASE_URL, create_reader_engine, resolve_database_url
+from data.database import (
+    DEFAULT_DATABASE_URL,
+    create_reader_engine,
+    duckdb_file,
+    resolve_database_url,
+)
 from metrics.report_model import CampaignReport
 from metrics.scope import Scope
 from ui.url_state import ViewState
@@ -65,9 +70,16 @@ def reader_engine(url: str) -> sa.Engine:
 
 
 def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
-    """Run `work` on a pooled connection; any driver failure becomes DatabaseUnavailableError."""
+    """Run `work` on a pooled connection; any driver failure becomes DatabaseUnavailableError.
+
+    A DuckDB file allows one writer process or any number of readers, never both; a
+    pooled read-only connection would lock the importer out for as long as the app runs.
+    So for a DuckDB file the pool is emptied after each read (reads are cached a minute,
+    so reconnecting is rare and cheap), and new events can be loaded while the app runs.
+    """
+    engine = reader_engine(url)
     try:
-        with reader_engine(url).connect() as connection:
+        with engine.connect() as connection:
             return work(connection)
     except sa.exc.DBAPIError as error:
         raise DatabaseUnavailableError(_reason(error)) from error
@@ -81,6 +93,10 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
         if type(error).__module__.startswith(("duckdb", "_duckdb", "psycopg")):
             raise DatabaseUnavailableError(_reason(error)) from error
         raise
+    finally:
+        if duckdb_file(url) is not None:
+            # Connections other sessions still use stay open until they are returned.
+            engine.dispose()
 
 
 def reset_connections(url: str) -> None:

@@ -199,3 +199,21 @@ def test_query_params_set_before_the_first_run_select_the_view(app: AppTest) -> 
     assert app.date_input(key="f_dates").value == (dt.date(2026, 9, 14), dt.date(2026, 9, 20))
     assert app.selectbox(key="f_tz").value == "Australia/Sydney"
     assert _param(app, "end") == "2026-09-20"
+
+
+def test_the_app_does_not_lock_a_duckdb_file_against_the_importer(
+    tmp_path: Path, demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    target = tmp_path / "shared.duckdb"
+    shutil.copy(demo_url.removeprefix("duckdb:///"), target)
+    monkeypatch.setenv("CAMPAIGN_DB_URL", f"duckdb:///{target}")
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _no_errors(app)
+    # the app has read the file; a writer (the importer) can still open it
+    writer = duckdb.connect(str(target))
+    try:
+        writer.execute("CREATE TABLE import_probe (x INTEGER)")
+    finally:
+        writer.close()
