@@ -166,3 +166,22 @@ def test_the_app_follows_a_dark_system_theme(
         page.screenshot(path=str(artifacts / "dark-engagement.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_kpi_card_opens_explore_with_its_figure_and_the_same_filters(
+    server: AppServer, page: object
+) -> None:
+    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    page.get_by_role("link", name="Explore over time").first.click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/explore\?"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Explore")
+    # the push Overview's first explorable card is Messages sent
+    assert params_of(page) == SHARED | {"figure": "messages_sent"}
+    figure = page.get_by_role("combobox", name="Figure", exact=True)  # type: ignore[attr-defined]
+    assert figure.input_value() == "Messages sent"
+    copy = sidebar(page).get_by_role("button", name=re.compile("Copy link"))  # type: ignore[attr-defined]
+    copy.click()
+    shown = page.locator('[data-testid="stPopoverBody"] code').inner_text()  # type: ignore[attr-defined]
+    assert shown.startswith(f"{server.base_url}/explore?campaign=push_black_friday&start=")
+    assert "figure=messages_sent" in shown
