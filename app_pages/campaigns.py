@@ -57,7 +57,13 @@ with st.spinner("Computing every campaign's figures..."):
         )
 table = pl.DataFrame(rows, infer_schema_length=None)
 
-left, right = st.columns(2)
+left, right, third = st.columns([2, 2, 1])
+compare = third.toggle(
+    "Compare",
+    key="campaigns_compare",
+    help="On: select two or more campaigns to compare their rates. Off: a click on a "
+    "campaign opens its Overview.",
+)
 channels = left.multiselect("Channel", sorted(set(table["channel"])), key="campaigns_channel")
 statuses = right.multiselect("Status", sorted(set(table["status"])), key="campaigns_status")
 shown = table
@@ -76,8 +82,8 @@ event = widgets.table(
     "campaigns",
     view,
     on_select="rerun",
-    selection_mode="multi-row",
-    key="campaigns_table",
+    selection_mode="multi-row" if compare else "single-row",
+    key="campaigns_multi" if compare else "campaigns_single",
     column_order=[
         "name",
         "channel",
@@ -124,15 +130,25 @@ event = widgets.table(
 
 selected_rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
 selected = shown[selected_rows] if selected_rows else shown.head(0)
-if selected.is_empty():
-    st.caption("Select a row (the box at its left) to open that campaign.")
-else:
-    for campaign_id, name in selected.select("campaign_id", "name").iter_rows():
-        target = ViewState(
-            campaign=campaign_id, tz=view.tz, test=view.test, machine=view.machine, gran=view.gran
-        )
-        nav.page_link(nav.OVERVIEW, target, label=f"Open {name}")
 
+
+def _target(campaign_id: str) -> ViewState:
+    """The view of a campaign over its default range, keeping the zone and the flags."""
+    return ViewState(
+        campaign=campaign_id, tz=view.tz, test=view.test, machine=view.machine, gran=view.gran
+    )
+
+
+if not compare:
+    st.caption("Click a campaign (the box at its left) to open its Overview.")
+    if selected.height == 1:
+        nav.go(nav.OVERVIEW, _target(selected["campaign_id"][0]))
+    st.stop()
+
+if selected.height < 2:
+    st.caption("Select two or more campaigns to compare their rates side by side.")
+for campaign_id, name in selected.select("campaign_id", "name").iter_rows():
+    nav.page_link(nav.OVERVIEW, _target(campaign_id), label=f"Open {name}")
 if selected.height >= 2:
     st.subheader("Compare")
     rates = ["headline_rate", "conversion_rate", "click_rate", "delivery_rate"]

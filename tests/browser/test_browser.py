@@ -185,3 +185,19 @@ def test_a_kpi_card_opens_explore_with_its_figure_and_the_same_filters(
     shown = page.locator('[data-testid="stPopoverBody"] code').inner_text()  # type: ignore[attr-defined]
     assert shown.startswith(f"{server.base_url}/explore?campaign=push_black_friday&start=")
     assert "figure=messages_sent" in shown
+
+
+def test_clicking_a_campaign_opens_its_overview_with_the_url_set(
+    server: AppServer, page: object
+) -> None:
+    page.goto(f"{server.base_url}/{query_string(SHARED | {'tz': 'UTC'})}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Campaigns")
+    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
+    grid.wait_for()
+    # the selection box of the second row (rows are newest start first: the flash sale)
+    grid.click(position={"x": 18, "y": 35 + 35 + 17})
+    page.wait_for_url(re.compile(r"/overview\?campaign=push_flash_no_goal"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    params = params_of(page)
+    # the flash sale's own default range, in the zone the Campaigns page was viewed in
+    assert (params["start"], params["end"], params["tz"]) == ("2026-10-20", "2026-10-23", "UTC")
