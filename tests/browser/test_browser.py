@@ -201,3 +201,22 @@ def test_clicking_a_campaign_opens_its_overview_with_the_url_set(
     params = params_of(page)
     # the flash sale's own default range, in the zone the Campaigns page was viewed in
     assert (params["start"], params["end"], params["tz"]) == ("2026-10-20", "2026-10-23", "UTC")
+
+
+def test_users_in_campaign_downloads_the_audience_as_csv(
+    server: AppServer, page: object, tmp_path: Path
+) -> None:
+    page.goto(f"{server.base_url}/audience{query_string(SHARED)}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Audience")
+    button = page.get_by_role("button", name=re.compile(r"Users in campaign \((.+)\)"))  # type: ignore[attr-defined]
+    label = button.inner_text()
+    expected = int(re.search(r"\(([\d,]+)\)", label).group(1).replace(",", ""))  # type: ignore[union-attr]
+    with page.expect_download() as download_info:  # type: ignore[attr-defined]
+        button.click()
+    path = tmp_path / "users.csv"
+    download_info.value.save_as(path)
+    lines = path.read_text().splitlines()
+    # a header, then one distinct user id per line: as many as the audience size shown
+    assert lines[0] == "user_id"
+    assert len(lines) - 1 == expected
+    assert len(set(lines[1:])) == expected
