@@ -20,12 +20,6 @@ if view.action:
         "if its only messages were those of this action).",
         icon=":material/filter_alt:",
     )
-    st.button(
-        "Back to all actions",
-        icon=":material/arrow_back:",
-        on_click=filters.set_view_params,
-        kwargs={"action": None},
-    )
 
 if widgets.no_goal(report):
     st.stop()

@@ -59,3 +59,12 @@ def header(title: str, result: CampaignReport) -> None:
         notes.append("automated opens and clicks excluded")
     if notes:
         st.caption("Filtered: " + ", ".join(notes))
+    if current.action:
+        st.button(
+            "Back to all actions",
+            key="clear_action",
+            icon=":material/arrow_back:",
+            on_click=filters.set_view_params,
+            kwargs={"action": None},
+            help="Leave the drill-down into one action: every figure for the whole campaign.",
+        )
