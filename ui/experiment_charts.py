@@ -88,7 +88,7 @@ def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
         title="Verdict at 95 %",
         scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
     )
-    y = alt.Y("variant:N", title="Variant", sort=None)
+    y = alt.Y("variant:N", title="Variant", sort=None, axis=alt.Axis(labelLimit=260))
     tooltip = [
         alt.Tooltip("variant:N", title="Variant"),
         alt.Tooltip("users:Q", title="Users", format=","),
@@ -122,7 +122,11 @@ def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
         .encode(x="zero:Q")
     )
     return alt.layer(zero, bars, dots).properties(
-        title="Difference from the baseline with its 95 % interval"
+        title="Difference from the baseline with its 95 % interval",
+        # fit-x: the height is the plot's own (Streamlit's default "fit" would squeeze
+        # the rows into what the title and axes leave of it).
+        height=max(60, 50 * points.height),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
 
 

@@ -8,12 +8,17 @@ The figures come from the report (`metrics.experiments`); this module only prese
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 import streamlit as st
 
 from metrics.experiments import SRM_ALERT_THRESHOLD, Comparison, compare_proportions, verdict
 from metrics.report_model import CampaignReport, VariantRow, rows_to_frame
-from ui.experiment_charts import interval_plot, variant_trend_chart
+from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 SRM_MESSAGE = (
     "**The split is broken:** users were not assigned in the planned proportions, so the "
@@ -22,12 +27,8 @@ SRM_MESSAGE = (
     "users are assigned to variants before reading the results below."
 )
 
-VERDICT_BADGES: dict[str, str] = {
-    "better": "🟢 better",
-    "worse": "🔴 worse",
-    "not yet clear": "⚪ not yet clear",
-    "baseline": "◻️ baseline",
-}
+BASELINE = "baseline"
+"""The verdict column's word for the row every other variant is compared with."""
 
 COLUMN_HELP: dict[str, str] = {
     "verdict": (
@@ -87,7 +88,7 @@ def _points(fraction: float) -> str:
 def row_verdict(row: VariantRow) -> str:
     """The row's verdict word, or "baseline" for the row everything is compared with."""
     if row.is_baseline:
-        return "baseline"
+        return BASELINE
     return verdict(_comparison_of(row))
 
 
@@ -206,14 +207,14 @@ def _interval_text(low: float | None, high: float | None, as_points: bool) -> st
 
 
 def variant_table(rows: list[VariantRow]) -> pl.DataFrame:
-    """The table on screen: rates in percent (25.0 means 25.0 %), verdict badges, intervals."""
+    """The table on screen: rates in percent (25.0 means 25.0 %), verdict words, intervals."""
 
     def scaled(value: float | None) -> float | None:
         return None if value is None else value * 100
 
     records = [
         {
-            "verdict": VERDICT_BADGES[row_verdict(row)],
+            "verdict": row_verdict(row),
             "name": row.name,
             "users": row.users,
             "converted_users": row.converted_users,
@@ -300,6 +301,17 @@ def _column_config(baseline: str) -> dict[str, object]:
     }
 
 
+def _verdict_style(word: object) -> str:
+    colour = VERDICT_COLOURS.get(str(word))
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
+def _coloured_verdicts(table: pl.DataFrame) -> Styler:
+    """The table with its verdict words in the interval plot's colours (mid-tones that read
+    on light and dark themes): green "better", red "worse", grey "not yet clear"."""
+    return table.to_pandas().style.map(_verdict_style, subset=["verdict"])
+
+
 def _show_table(report: CampaignReport, with_comparison: bool) -> None:
     rows = report.variants
     baseline = next(row for row in rows if row.is_baseline)
@@ -309,10 +321,11 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
         hidden = {"verdict", "converted_users", "conversion_rate", *COMPARISON_COLUMNS}
         columns = [column for column in columns if column not in hidden]
     st.dataframe(
-        table,
+        _coloured_verdicts(table),
         hide_index=True,
         column_order=columns,
         column_config=_column_config(_baseline_label(baseline)),
+        placeholder="–",
     )
     st.download_button(
         "Download the variant table (CSV)",
@@ -325,7 +338,7 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
 
 
 def _show_trends(variant_trends: pl.DataFrame | None, figure_label: str) -> None:
-    st.subheader(f"{figure_label} per variant, day by day")
+    st.subheader("Day by day")
     if variant_trends is None or variant_trends.height == 0:
         st.caption("No daily figures per variant in this date range.")
         return

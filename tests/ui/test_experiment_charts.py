@@ -245,7 +245,7 @@ def test_p_values_read_as_plain_numbers():
 def test_variant_table_shows_rates_in_percent_and_verdict_words():
     table = variant_table(AB_ROWS)
 
-    assert table["verdict"].to_list() == ["◻️ baseline", "⚪ not yet clear", "🟢 better"]
+    assert table["verdict"].to_list() == ["baseline", "not yet clear", "better"]
     assert table["conversion_rate"].to_list() == pytest.approx([4.0, 4.0, 6.0])
     assert table["lift"][2] == pytest.approx(50.0)
 
@@ -295,7 +295,7 @@ def test_page_has_no_banner_for_a_healthy_split_and_tells_the_verdict():
     assert "Variant B converts 50 % better than control" in markdown
     assert "Between the messages: Variant B converts 50 % better than Variant A" in markdown
     table = app.dataframe[0].value
-    assert list(table["verdict"]) == ["◻️ baseline", "⚪ not yet clear", "🟢 better"]
+    assert list(table["verdict"]) == ["baseline", "not yet clear", "better"]
     assert len(app.get("download_button")) == 1
     assert len(app.get("vega_lite_chart")) == 2  # interval plot and trends
 
