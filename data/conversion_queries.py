@@ -11,6 +11,7 @@ and clicks, variant or action) once, so anchors and candidates follow them too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 import sqlalchemy as sa
@@ -141,26 +142,50 @@ def load_user_totals(connection: sa.Connection, scope: Scope) -> dict[str, int]:
     return {key: int(value or 0) for key, value in row.items()}
 
 
-def qualifying_conversions(
-    scope: Scope, conversion_event: str, window_hours: int
-) -> tuple[sa.Subquery, sa.CTE]:
-    """Conversion rows of the goal, in range, inside [anchor, anchor + window] (inclusive).
-
-    Returns the qualifying rows (conversion_id, user_id, occurred_at, revenue, is_control)
-    and the converters' filtered events they were judged on, for the candidates of
-    attribution. Only users with a goal conversion in range are read: anchors of anyone
-    else cannot matter, and that cuts a 10M-event read to the converters' share. Users
-    without an anchor (no receipt and not control) never qualify; test users and
-    filtered-out users have no anchor because `campaign_events` already dropped them.
-    """
-    in_range_goal = sa.and_(
+def converting_users(scope: Scope, conversion_event: str) -> sa.Select[tuple[str]]:
+    """Users with a conversion of the goal in range: the only ones whose anchors matter."""
+    return sa.select(conversions.c.user_id).where(
         conversions.c.event_name == conversion_event, _in_range(conversions.c.occurred_at, scope)
     )
-    converting = sa.select(conversions.c.user_id).where(in_range_goal)
-    events = campaign_events(scope, only_users=converting).element.cte("converter_events")
+
+
+def converter_events(
+    scope: Scope, conversion_event: str, *, shared: bool
+) -> Callable[[], sa.FromClause]:
+    """A maker of reads of the converters' filtered events, one per place a query needs them.
+
+    `shared=True` (DuckDB) hands out one CTE, which DuckDB materialises: one scan of the
+    campaign's events instead of three. PostgreSQL keeps no statistics for a CTE, guesses
+    it tiny and falls into nested loops (minutes on a million events), so there
+    (`shared=False`) every read is its own subquery, planned with the table's statistics.
+    """
+    only_users = converting_users(scope, conversion_event)
+    if shared:
+        cte = campaign_events(scope, only_users=only_users).element.cte("converter_events")
+        return lambda: cte
+    return lambda: campaign_events(scope, only_users=only_users)
+
+
+def qualifying_conversions(
+    scope: Scope,
+    conversion_event: str,
+    window_hours: int,
+    events: sa.FromClause | None = None,
+) -> sa.Subquery:
+    """Conversion rows of the goal, in range, inside [anchor, anchor + window] (inclusive).
+
+    Columns: conversion_id, user_id, occurred_at, revenue, is_control. Only the events of
+    users with a goal conversion in range are read: nobody else's anchor can matter, and
+    that cuts a 10M-event read to the converters' share. Users without an anchor (no
+    receipt and not control) never qualify; test users and filtered-out users have no
+    anchor because `campaign_events` already dropped them. `events` is a read of the
+    converters' events (see `converter_events`); by default a subquery of its own.
+    """
+    if events is None:
+        events = campaign_events(scope, only_users=converting_users(scope, conversion_event))
     people = per_user(events, scope)
     window = sa.bindparam("window", dt.timedelta(hours=window_hours), type_=sa.Interval)
-    qualifying = (
+    return (
         sa.select(
             conversions.c.conversion_id,
             conversions.c.user_id,
@@ -170,14 +195,14 @@ def qualifying_conversions(
         )
         .select_from(conversions.join(people, people.c.user_id == conversions.c.user_id))
         .where(
-            in_range_goal,
+            conversions.c.event_name == conversion_event,
+            _in_range(conversions.c.occurred_at, scope),
             people.c.anchor.is_not(None),
             conversions.c.occurred_at >= people.c.anchor,
             conversions.c.occurred_at <= people.c.anchor + window,
         )
         .subquery()
     )
-    return qualifying, events
 
 
 CONVERSION_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -207,7 +232,11 @@ def load_conversion_rows(
     Two aggregations instead of a window function: per conversion, the times of the last
     interaction and the last receipt with an action; then the action at that time.
     """
-    qualifying, events = qualifying_conversions(scope, conversion_event, window_hours)
+    read_events = converter_events(
+        scope, conversion_event, shared=connection.dialect.name == "duckdb"
+    )
+    qualifying = qualifying_conversions(scope, conversion_event, window_hours, read_events())
+    events = read_events()
     candidate = events.c.action_id.is_not(None)
     is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
     keys = [
@@ -240,6 +269,8 @@ def load_conversion_rows(
         .group_by(*keys)
         .subquery()
     )
+    events = read_events()
+    is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
     chosen = sa.and_(
         events.c.user_id == timed.c.user_id,
         events.c.occurred_at
@@ -353,7 +384,7 @@ def load_variant_users(
     if conversion_event is None:
         converted: sa.ColumnElement[int | None] = sa.null()
     else:
-        qualifying, _ = qualifying_conversions(scope, conversion_event, window_hours)
+        qualifying = qualifying_conversions(scope, conversion_event, window_hours)
         converters = (
             sa.select(qualifying.c.user_id, sa.func.max(qualifying.c.is_control).label("control"))
             .group_by(qualifying.c.user_id)
