@@ -218,6 +218,26 @@ def test_a_key_repeated_with_different_values_rejects_every_copy_and_exact_copie
     assert [row[0] for row in _table(engine, "message_events")] == ["e1", "e3"]
 
 
+def test_a_two_column_key_is_repeated_only_when_both_columns_match(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path,
+        "variants.csv",
+        "campaign_id,variant_id,name,is_control\n"
+        "c1,A,Variant A,false\n"  # line 2
+        "c2,A,Variant A,false\n"  # line 3: another campaign's A, not a repeat
+        "c1,A,Variant A,0\n"  # line 4: the same values as line 2 (0 = false)
+        "c1,B,Variant B,false\n"  # line 5
+        "c1,B,Variant B,true\n",  # line 6: c1/B again with another is_control
+    )
+    result = _import_one(engine, path)
+    assert (result.loaded, result.already_present, result.rejected) == (2, 1, 2)
+    reason = "campaign_id=c1, variant_id=B is repeated in this file with different values"
+    assert _rejects(result) == {5: reason + " (lines 5, 6)", 6: reason + " (lines 5, 6)"}
+    assert [row[:2] for row in _table(engine, "variants")] == [("c1", "A"), ("c2", "A")]
+
+
 def test_a_malformed_copy_of_a_key_is_rejected_alone(engine: sa.Engine, tmp_path: Path) -> None:
     path = _write(
         tmp_path,
