@@ -43,12 +43,23 @@ def session_windows(
     return started_at - before_length, started_at, during_end
 
 
+def _aware(instant: dt.datetime) -> dt.datetime:
+    """Naive timestamps (some drivers) are UTC, as the schema stores them."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+
+
 def _days(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / SECONDS_PER_DAY
 
 
 def _mean(total: float, count: int) -> float | None:
     return total / count if count else None
+
+
+def _phase_totals(buckets: pl.DataFrame, *, during: bool) -> tuple[int, float]:
+    """(sessions, summed seconds) of one window's buckets."""
+    part = buckets.filter(pl.col("during") == during)
+    return int(part["sessions"].sum()), float(part["total_seconds"].sum())
 
 
 def summarize_sessions(
@@ -65,26 +76,13 @@ def summarize_sessions(
     window's first to the during window's last, zeros included; an empty window has no
     rate (None) rather than 0 per day.
     """
-    phases = {
-        during: (
-            int(part["sessions"].sum()),
-            float(part["total_seconds"].sum()),
-        )
-        for during in (False, True)
-        for part in [buckets.filter(pl.col("during") == during)]
-    }
     before_days = _days(before_start, during_start)
     during_days = _days(during_start, during_end)
     zone = ZoneInfo(tz)
     first_date = before_start.astimezone(zone).date()
-    last_date = (
-        (
-            max(during_end, before_start + dt.timedelta(microseconds=1))
-            - dt.timedelta(microseconds=1)
-        )
-        .astimezone(zone)
-        .date()
-    )
+    # The during window is half-open and the before window lasts at least a day, so the
+    # last date is that of the window's last microsecond.
+    last_date = (during_end - dt.timedelta(microseconds=1)).astimezone(zone).date()
     per_date = {
         row["date"]: (int(row["sessions"]), float(row["total_seconds"]))
         for row in buckets.group_by("date")
@@ -98,8 +96,8 @@ def summarize_sessions(
         daily.append(
             SessionDayRow(date=date, sessions=count, avg_session_seconds=_mean(total, count))
         )
-    before_count, before_total = phases[False]
-    during_count, during_total = phases[True]
+    before_count, before_total = _phase_totals(buckets, during=False)
+    during_count, during_total = _phase_totals(buckets, during=True)
     return SessionsSummary(
         before_start=before_start,
         during_start=during_start,
@@ -117,7 +115,9 @@ def sessions_report(
 ) -> SessionsSummary:
     """Sessions before and during `campaign` for its entered users, over `scope`."""
     before_start, during_start, during_end = session_windows(
-        campaign.started_at, campaign.ended_at, scope.range_end_utc
+        _aware(campaign.started_at),
+        None if campaign.ended_at is None else _aware(campaign.ended_at),
+        scope.range_end_utc,
     )
     buckets = load_session_buckets(connection, scope, before_start, during_start, during_end)
     return summarize_sessions(buckets, before_start, during_start, during_end, scope.tz)
