@@ -86,6 +86,8 @@ def test_control_conversions_count_for_control_not_treatment(engine: sa.Engine) 
             # u3: treatment in variant A
             event("u3", "entered", at(2, 8), variant_id="A"),
             event("u3", "sent", at(2, 9), variant_id="A"),
+            # u5: a variant the variants table does not list still gets a row
+            event("u5", "sent", at(2, 9), variant_id="Z"),
         ],
         conversion_rows=[
             conversion("u1", at(2, 20), 50.0),  # control anchor 03-02 08:00: qualifies
@@ -96,18 +98,20 @@ def test_control_conversions_count_for_control_not_treatment(engine: sa.Engine) 
     with engine.connect() as connection:
         result = conversion_report(connection, scope(), campaign)
     kpis = result.kpis
-    assert kpis["receivers"] == 1  # u3
+    assert kpis["receivers"] == 2  # u3, u5
     assert kpis["conversions"] == 1
     assert kpis["converted_users"] == 1
     assert kpis["revenue"] == 20.0  # control revenue (50 + 70) is not campaign revenue
     assert kpis["control_users"] == 1  # u1 (u2's control event is before the range)
     assert kpis["control_converted_users"] == 2  # u1, u2
     assert kpis["control_conversion_rate"] == 2.0  # 2 / 1: partial ranges can exceed 1
-    # A: u3 (receipt carrying A) converted; B: nobody; ctl: u1 (entered in range) converted
+    # A: u3 (receipt carrying A) converted; B: nobody; ctl: u1 (entered in range)
+    # converted; Z (unlisted, after the listed ones): u5, not converted
     assert result.variants.to_dicts() == [
         {"variant_id": "A", "users": 1, "converted_users": 1},
         {"variant_id": "B", "users": 0, "converted_users": 0},
         {"variant_id": "ctl", "users": 1, "converted_users": 1},
+        {"variant_id": "Z", "users": 1, "converted_users": 0},
     ]
     # control conversions are never daily treatment conversions: only u3 on 03-02
     assert result.daily_conversions.to_dicts() == [{"date": dt.date(2026, 3, 2), "conversions": 1}]
