@@ -14,6 +14,19 @@ metadata = sa.MetaData()
 
 Timestamp = sa.DateTime(timezone=True)
 
+
+def _server_index(name: str, *columns: str) -> sa.Index:
+    """A secondary index built on PostgreSQL only.
+
+    PostgreSQL's planner uses these B-trees for the app's campaign/time and campaign/user
+    lookups. DuckDB's ART indexes are not used by range scans or aggregations (its
+    planner reads per-row-group min/max zone maps instead; EXPLAIN shows a sequential
+    scan either way), yet maintaining them made a 10-million-row import 3.6 times slower
+    (91 s against 25 s), so DuckDB gets the primary keys only.
+    """
+    return sa.Index(name, *columns).ddl_if(dialect="postgresql")
+
+
 campaigns = sa.Table(
     "campaigns",
     metadata,
@@ -73,8 +86,8 @@ message_events = sa.Table(
     sa.Column("link_url", sa.Text, nullable=True),
     sa.Column("is_machine", sa.Boolean, nullable=False, server_default=sa.false()),
     # The app reads one campaign over a time range, and per-user anchors of one campaign.
-    sa.Index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
-    sa.Index("ix_message_events_campaign_user", "campaign_id", "user_id"),
+    _server_index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
+    _server_index("ix_message_events_campaign_user", "campaign_id", "user_id"),
 )
 
 sessions = sa.Table(
@@ -84,7 +97,7 @@ sessions = sa.Table(
     sa.Column("user_id", sa.Text, nullable=False),
     sa.Column("started_at", Timestamp, nullable=False),
     sa.Column("duration_seconds", sa.Double, nullable=False),
-    sa.Index("ix_sessions_user_time", "user_id", "started_at"),
+    _server_index("ix_sessions_user_time", "user_id", "started_at"),
 )
 
 conversions = sa.Table(
@@ -95,7 +108,7 @@ conversions = sa.Table(
     sa.Column("event_name", sa.Text, nullable=False),
     sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("revenue", sa.Double, nullable=True),
-    sa.Index("ix_conversions_event_user_time", "event_name", "user_id", "occurred_at"),
+    _server_index("ix_conversions_event_user_time", "event_name", "user_id", "occurred_at"),
 )
 
 TABLES: dict[str, sa.Table] = {table.name: table for table in metadata.sorted_tables}

@@ -123,10 +123,17 @@ def _index_names(engine: sa.Engine) -> set[str]:
     }
 
 
-def test_indexes_serving_the_app_queries_exist(engine: sa.Engine) -> None:
-    assert {
-        "ix_message_events_campaign_time",
-        "ix_message_events_campaign_user",
-        "ix_sessions_user_time",
-        "ix_conversions_event_user_time",
-    } <= _index_names(engine)
+SERVER_INDEXES = {
+    "ix_message_events_campaign_time",
+    "ix_message_events_campaign_user",
+    "ix_sessions_user_time",
+    "ix_conversions_event_user_time",
+}
+
+
+def test_postgresql_gets_the_indexes_serving_the_app_queries(engine: sa.Engine) -> None:
+    if engine.dialect.name == "duckdb":
+        # DuckDB scans with zone maps and never uses these ART indexes: they only slow imports.
+        assert _index_names(engine) & SERVER_INDEXES == set()
+    else:
+        assert _index_names(engine) >= SERVER_INDEXES
