@@ -67,3 +67,17 @@ def _postgres_copy(connection: sa.Connection, table_name: str, frame: pl.DataFra
             buffer = io.BytesIO()
             chunk.write_csv(buffer, include_header=False, null_value="", quote_style="non_numeric")
             copy.write(buffer.getvalue())
+
+
+def refresh_statistics(connection: sa.Connection, table_names: list[str]) -> None:
+    """Let PostgreSQL's planner see what a bulk load just wrote (ANALYZE).
+
+    Without statistics PostgreSQL guesses freshly loaded tables are tiny and plans the
+    conversion queries as nested loops: on a 50,000-event demo the report ran for over
+    15 minutes instead of 3 seconds. Autovacuum would catch up later; we don't wait.
+    DuckDB keeps its statistics up to date as it writes.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for name in table_names:
+        connection.execute(sa.text(f"ANALYZE {_quoted(connection, name)}"))

@@ -27,7 +27,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data import demo_catalog, demo_email, demo_inapp, demo_push
-from data.bulk import bulk_insert
+from data.bulk import bulk_insert, refresh_statistics
 from data.database import create_writer_engine, duckdb_file, resolve_database_url
 from data.demo_events import CampaignEvents, finish_conversions, finish_events
 from data.demo_sessions import Lift, sessions_frame
@@ -102,7 +102,9 @@ def build_demo(
 
 def write_demo(connection: sa.Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Bulk-write generated frames into their tables; returns the rows per table."""
-    return {name: bulk_insert(connection, name, frame) for name, frame in frames.items()}
+    written = {name: bulk_insert(connection, name, frame) for name, frame in frames.items()}
+    refresh_statistics(connection, list(written))
+    return written
 
 
 def has_message_events(connection: sa.Connection) -> bool:

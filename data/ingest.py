@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from data.bulk import refresh_statistics
 from data.contracts import ImportConfig
 from data.database import create_writer_engine, duckdb_file, resolve_database_url
 from data.ingest_load import load_rows
@@ -83,6 +84,7 @@ def import_file(engine: sa.Engine, path: Path, ignore_unknown_columns: bool = Fa
     try:
         with engine.begin() as connection:
             outcome = load_rows(connection, source.contract.name, checked.rows)
+            refresh_statistics(connection, [source.contract.name])
     except sa.exc.SQLAlchemyError as error:
         message = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
         return FileResult(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
-from data.bulk import bulk_insert
+from data.bulk import bulk_insert, refresh_statistics
 from data.schema import message_events, sessions
 
 
@@ -55,3 +56,25 @@ def test_bulk_insert_keeps_doubles_exact(engine: sa.Engine) -> None:
         bulk_insert(connection, "sessions", frame)
     with engine.connect() as connection:
         assert connection.execute(sa.select(sessions.c.duration_seconds)).scalar_one() == 19.99
+
+
+def test_refresh_statistics_gives_postgresql_fresh_statistics(engine: sa.Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("DuckDB keeps its statistics up to date as it writes")
+    frame = pl.DataFrame(
+        {
+            "session_id": ["s1", "s2"],
+            "user_id": ["u1", "u2"],
+            "started_at": [dt.datetime(2026, 3, 1, tzinfo=dt.UTC)] * 2,
+            "duration_seconds": [1.0, 2.0],
+        },
+        schema_overrides={"started_at": pl.Datetime("us", "UTC")},
+    )
+    with engine.begin() as connection:
+        bulk_insert(connection, "sessions", frame)
+        refresh_statistics(connection, ["sessions"])
+        # pg_class.reltuples is -1 until the table is analysed, then the row count.
+        estimated = connection.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = 'sessions'::regclass")
+        ).scalar_one()
+        assert estimated == 2

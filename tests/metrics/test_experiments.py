@@ -440,19 +440,14 @@ def test_variant_rows_with_edge_cases_serialise_to_json_without_nan():
 
 @pytest.mark.slow
 def test_demo_ab_campaign_shows_b_significantly_better_and_a_sound_split(
-    engine: sa.Engine, backend: str
-):
+    engine: sa.Engine,
+) -> None:
     """The story the demo tells: B beats control and A for real, and the split is healthy.
 
     A quarter of the default demo (50,000 events): about 2,300 users each in A and B and
     500 in control (45/45/10); B converts ~8 %, A ~5 %, control ~3 %, so B vs A alone is
     z ~ 0.03 / sqrt(.065 * .935 * 2 / 2300) ~ 4 standard errors.
     """
-    if backend == "postgresql":
-        pytest.skip(
-            "on PostgreSQL data.conversion_queries.load_variant_users runs for over 15 minutes "
-            "on this 50,000-event demo; re-enable once that query is fast"
-        )
     with engine.begin() as connection:
         build_demo(connection, events=50_000)
     with engine.connect() as connection:
