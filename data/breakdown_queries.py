@@ -21,7 +21,7 @@ from data.event_queries import (
     soft_bounce,
 )
 from data.frames import fetch_frame
-from metrics.scope import Scope
+from data.scope import Scope
 
 
 def open_hours(connection: sa.Connection, scope: Scope) -> pl.DataFrame:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from data.event_queries import RECEIPT_TYPES, scope_conditions
 from data.frames import fetch_frame
 from data.schema import conversions, message_events, variants
-from metrics.scope import Scope
+from data.scope import Scope
 
 INTERACTION_TYPES = ("opened", "clicked")
 """Events preferred over bare receipts when a conversion is attributed to an action."""

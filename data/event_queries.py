@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from data.dialect import Granularity, local_bucket
 from data.frames import fetch_frame
 from data.schema import message_events, users
-from metrics.scope import Scope
+from data.scope import Scope
 
 RECEIPT_TYPES: tuple[str, ...] = (
     "sent",

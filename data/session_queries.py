@@ -16,7 +16,7 @@ from data.conversion_queries import campaign_events
 from data.dialect import local_date
 from data.frames import fetch_frame
 from data.schema import sessions
-from metrics.scope import Scope
+from data.scope import Scope
 
 SESSION_BUCKETS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,

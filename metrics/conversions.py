@@ -21,10 +21,10 @@ from data.conversion_queries import (
     load_user_totals,
     load_variant_users,
 )
+from data.scope import Scope
 from metrics.attribution import attributed_conversions, through_conversions
 from metrics.rates import ratio
 from metrics.report_model import CampaignInfo
-from metrics.scope import Scope
 
 KPI_KEYS = (
     "control_users",

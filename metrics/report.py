@@ -36,6 +36,7 @@ from data.catalog import (
 )
 from data.database import create_reader_engine, resolve_database_url
 from data.event_queries import campaign_has_delivered, error_codes, event_totals
+from data.scope import Granularity, Scope, zone_named
 from metrics.conversions import ConversionResult, conversion_report
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
@@ -50,7 +51,6 @@ from metrics.report_model import (
     RangeInfo,
 )
 from metrics.runs import link_rows, run_rows
-from metrics.scope import Granularity, Scope, zone_named
 from metrics.series import campaign_series
 from metrics.sessions import sessions_report
 from metrics.splits import device_rows, entered_by_variant, platform_rows, variant_counts_table

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 
 from data.catalog import campaign_actions, campaign_variants, get_campaign
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
+from data.scope import Granularity, Scope
 from metrics.conversions import conversion_report
 from metrics.delivery import delivered_expr
 from metrics.rates import ratio_expr
 from metrics.report_model import CampaignInfo
-from metrics.scope import Granularity, Scope
 
 EXPLORABLE_FIGURES: dict[str, str] = {
     "messages_sent": "Messages sent",

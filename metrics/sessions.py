@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import sqlalchemy as sa
 
+from data.scope import Scope
 from data.session_queries import load_session_buckets
 from metrics.report_model import CampaignInfo, SessionDayRow, SessionsSummary
-from metrics.scope import Scope
 
 SECONDS_PER_DAY = 86_400.0
 BEFORE_SHARE = 0.25

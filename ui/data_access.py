@@ -30,8 +30,8 @@ from data.database import (
     duckdb_file,
     resolve_database_url,
 )
+from data.scope import Scope
 from metrics.report_model import CampaignReport
-from metrics.scope import Scope
 from ui.url_state import ViewState
 
 P = ParamSpec("P")

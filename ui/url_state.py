@@ -22,7 +22,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from metrics.scope import Scope, zone_named
+from data.scope import Scope, zone_named
 
 Granularity = Literal["day", "week", "month"]
 Split = Literal["variant", "platform", "action"]

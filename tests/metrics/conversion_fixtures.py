@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from data.schema import actions, campaigns, conversions, message_events, sessions, users, variants
+from data.scope import Scope
 from metrics.report_model import CampaignInfo
-from metrics.scope import Scope
 
 UTC = dt.UTC
 CAMPAIGN = "c1"

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from data.scope import Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.scope import Scope
 from tests.metrics.builders import event, load
 
 

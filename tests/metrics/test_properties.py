@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from data.scope import Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.scope import Scope
 from tests.metrics.builders import clear, event, load
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from data.scope import Granularity, Scope
 from metrics.report import UnknownCampaignError, build_report, default_scope
 from metrics.report_model import CampaignReport
-from metrics.scope import Granularity, Scope
 from metrics.series import explore_series
 from tests.metrics.builders import campaign_row, event, load
 

@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import sqlalchemy as sa
 
+from data.scope import Granularity, Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.scope import Granularity, Scope
 from metrics.series import explore_series
 from tests.metrics.builders import event, load
 

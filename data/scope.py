@@ -2,7 +2,8 @@
 
 The glossary's "Scope of every figure" section, as one validated value. The app's URL
 state, the report CLI and the tests all build a `Scope`, so they cannot disagree on
-what "the range" means.
+what "the range" means. It lives in `data/` because the queries apply it, and data/ never
+imports metrics/ (data flows one way).
 """
 
 from __future__ import annotations
