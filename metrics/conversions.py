@@ -66,6 +66,8 @@ class ConversionResult(BaseModel):
     attributed_conversions), `variants` (variant_id, users, converted_users) and
     `daily_conversions` (date, conversions) are the conversion columns the report
     assembly joins into its per-action, per-variant and daily rows.
+    `daily_control_conversions` (date, conversions) counts the control group's qualifying
+    conversions the same way, so a control variant's trend line shows what its users did.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -74,6 +76,7 @@ class ConversionResult(BaseModel):
     actions: pl.DataFrame
     variants: pl.DataFrame
     daily_conversions: pl.DataFrame
+    daily_control_conversions: pl.DataFrame
 
 
 def conversion_kpis(
@@ -161,12 +164,18 @@ def variant_table(catalog: pl.DataFrame, counted: pl.DataFrame, has_goal: bool) 
     )
 
 
-def daily_conversions(conversion_rows: pl.DataFrame | None, tz: str) -> pl.DataFrame:
-    """Qualifying treatment conversions per local date in `tz` (only days that have some)."""
+def daily_conversions(
+    conversion_rows: pl.DataFrame | None, tz: str, *, control: bool = False
+) -> pl.DataFrame:
+    """Qualifying conversions per local date in `tz` (only days that have some).
+
+    Treatment users' conversions by default (the `conversions` figure); `control=True`
+    counts the control group's instead.
+    """
     if conversion_rows is None:
         return pl.DataFrame(schema=DAILY_SCHEMA)
     return (
-        conversion_rows.filter(~pl.col("is_control"))
+        conversion_rows.filter(pl.col("is_control") == control)
         .group_by(pl.col("occurred_at").dt.convert_time_zone(tz).dt.date().alias("date"))
         .agg(pl.len().alias("conversions"))
         .sort("date")
@@ -191,4 +200,5 @@ def conversion_report(
             campaign_variants(connection, scope.campaign_id), counted, goal is not None
         ),
         daily_conversions=daily_conversions(rows, scope.tz),
+        daily_control_conversions=daily_conversions(rows, scope.tz, control=True),
     )

@@ -246,6 +246,10 @@ def _split_conversions(
     if campaign.conversion_event is None:
         return None
     filter_name = "variant" if split_by == "variant_id" else "action"
+    control_variants = set()
+    if split_by == "variant_id":
+        declared = campaign_variants(connection, scope.campaign_id)
+        control_variants = set(declared.filter(pl.col("is_control"))["variant_id"].to_list())
     frames = []
     for value in splits:
         if value == "(none)":
@@ -253,7 +257,13 @@ def _split_conversions(
         result = conversion_report(
             connection, scope.model_copy(update={filter_name: value}), campaign
         )
-        frames.append(conversions_by_bucket(result.daily_conversions, granularity, value))
+        # A control variant's users are sent nothing: their conversions are control ones.
+        daily = (
+            result.daily_control_conversions
+            if value in control_variants
+            else result.daily_conversions
+        )
+        frames.append(conversions_by_bucket(daily, granularity, value))
     if not frames:
         return None
     return pl.concat(frames)

@@ -142,7 +142,7 @@ def test_default_scope_runs_from_local_start_to_the_newest_event(engine: sa.Engi
     assert honolulu.exclude_test_users
 
 
-def test_explore_series_splits_conversions_by_variant_but_not_by_platform(
+def test_explore_series_splits_conversions_by_variant_with_control_conversions_for_control(
     engine: sa.Engine,
 ) -> None:
     _load_ab_test(engine)
@@ -154,8 +154,8 @@ def test_explore_series_splits_conversions_by_variant_but_not_by_platform(
         split: group.sort("date")["value"].to_list()
         for (split,), group in by_variant.group_by("split")
     }
-    # u1 (variant A) converts on 03-02; the holdout's conversions are control conversions,
-    # which the `conversions` figure (treatment only) does not count
-    assert values == {"A": [0, 1, 0, 0], "ctl": [0, 0, 0, 0]}
+    # u1 (variant A) converts on 03-02; the holdout's line shows its control conversions
+    # (u3 on 03-03): its users are sent nothing, so treatment conversions would be a flat 0
+    assert values == {"A": [0, 1, 0, 0], "ctl": [0, 0, 1, 0]}
     # a conversion has no platform: that split has no conversion values
     assert by_platform["value"].null_count() == by_platform.height == 4
