@@ -5,6 +5,7 @@ Chromium is Debian's (`/usr/bin/chromium`); Playwright never downloads a browser
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,8 @@ def fresh_server(browser_demo_url: str, artifacts: Path) -> Iterator[AppServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Debian's Chromium is not installed: run `make test`, which installs it")
         pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
