@@ -24,22 +24,9 @@ from data.conversion_queries import (
 from data.scope import Scope
 from metrics.attribution import attributed_conversions, through_conversions
 from metrics.rates import ratio
-from metrics.report_model import CampaignInfo
+from metrics.report_model import CampaignInfo, ConversionFigures
 
-KPI_KEYS = (
-    "control_users",
-    "receivers",
-    "conversions",
-    "converted_users",
-    "conversion_rate",
-    "revenue",
-    "click_through_conversions",
-    "view_through_conversions",
-    "click_through_conversion_rate",
-    "view_through_conversion_rate",
-    "control_converted_users",
-    "control_conversion_rate",
-)
+KPI_KEYS: tuple[str, ...] = ("control_users", *ConversionFigures.model_fields)
 
 ACTIONS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "action_id": pl.String,

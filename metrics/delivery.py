@@ -8,26 +8,9 @@ what was sent minus what bounced.
 from __future__ import annotations
 
 import polars as pl
-from pydantic import BaseModel
 
 from metrics.rates import ratio
-
-
-class DeliveryFigures(BaseModel):
-    """The Delivery table's keys, except control_users (a conversions-side population)."""
-
-    entries: int
-    audience_size: int
-    messages_sent: int
-    hard_bounces: int
-    soft_bounces: int
-    bounce_rate: float | None
-    errors: int
-    errors_by_code: dict[str, int]
-    delivered: int
-    delivery_rate: float | None
-    recipients: int
-    complaints: int
+from metrics.report_model import DeliveryFigures
 
 
 def delivered_count(

@@ -6,27 +6,8 @@ click rates are over recipients (users the message reached), CTR over impression
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from metrics.rates import ratio
-
-
-class EngagementFigures(BaseModel):
-    """The Engagement table's keys."""
-
-    impressions: int
-    unique_impressions: int
-    opens: int
-    unique_opens: int
-    open_rate: float | None
-    clicks: int
-    unique_clicks: int
-    click_rate: float | None
-    ctr: float | None
-    dismissals: int
-    dismissal_rate: float | None
-    engaged_users: int
-    unsubscribes: int
+from metrics.report_model import EngagementFigures
 
 
 def engagement_figures(totals: dict[str, int], *, recipients: int) -> EngagementFigures:

@@ -46,6 +46,7 @@ from metrics.report_model import (
     ActionRow,
     CampaignInfo,
     CampaignReport,
+    ConversionFigures,
     DailyRow,
     Kpis,
     RangeInfo,
@@ -55,19 +56,7 @@ from metrics.series import campaign_series
 from metrics.sessions import sessions_report
 from metrics.splits import device_rows, entered_by_variant, platform_rows, variant_counts_table
 
-CONVERSION_KEYS: tuple[str, ...] = (
-    "receivers",
-    "conversions",
-    "converted_users",
-    "conversion_rate",
-    "revenue",
-    "click_through_conversions",
-    "view_through_conversions",
-    "click_through_conversion_rate",
-    "view_through_conversion_rate",
-    "control_converted_users",
-    "control_conversion_rate",
-)
+CONVERSION_KEYS: tuple[str, ...] = tuple(ConversionFigures.model_fields)
 
 
 class UnknownCampaignError(LookupError):

@@ -32,13 +32,11 @@ class RangeInfo(BaseModel):
     tz: str
 
 
-class Kpis(BaseModel):
-    """Every key of the glossary's Delivery, Engagement and Conversions tables, flat."""
+class DeliveryFigures(BaseModel):
+    """The glossary's Delivery keys, except control_users (a conversions-side population)."""
 
-    # Delivery
     entries: int
     audience_size: int
-    control_users: int
     messages_sent: int
     hard_bounces: int
     soft_bounces: int
@@ -49,7 +47,11 @@ class Kpis(BaseModel):
     delivery_rate: float | None
     recipients: int
     complaints: int
-    # Engagement
+
+
+class EngagementFigures(BaseModel):
+    """The glossary's Engagement keys."""
+
     impressions: int
     unique_impressions: int
     opens: int
@@ -63,7 +65,11 @@ class Kpis(BaseModel):
     dismissal_rate: float | None
     engaged_users: int
     unsubscribes: int
-    # Conversions: all None when the campaign has no conversion goal
+
+
+class ConversionFigures(BaseModel):
+    """The glossary's Conversions keys: all None when the campaign has no conversion goal."""
+
     receivers: int | None
     conversions: int | None
     converted_users: int | None
@@ -75,10 +81,22 @@ class Kpis(BaseModel):
     view_through_conversion_rate: float | None
     control_converted_users: int | None
     control_conversion_rate: float | None
+
+
+class UpliftFigures(BaseModel):
+    """Treatment against control on conversion rate (the glossary's uplift row)."""
+
     uplift: float | None
     uplift_ci_low: float | None
     uplift_ci_high: float | None
     uplift_p_value: float | None
+
+
+# Pydantic lists inherited fields from the last base to the first: Delivery comes first.
+class Kpis(UpliftFigures, ConversionFigures, EngagementFigures, DeliveryFigures):
+    """Every key of the glossary's Delivery, Engagement and Conversions tables, flat."""
+
+    control_users: int
 
 
 class VariantRow(BaseModel):
