@@ -30,8 +30,10 @@ from data.database import (
     duckdb_file,
     resolve_database_url,
 )
-from data.scope import Scope
+from data.scope import Granularity, Scope
+from metrics.report import build_report, default_scope
 from metrics.report_model import CampaignReport
+from metrics.series import SPLITS, explore_series
 from ui.url_state import ViewState
 
 P = ParamSpec("P")
@@ -130,61 +132,25 @@ def actions(url: str, campaign_id: str) -> pl.DataFrame:
     return _read(url, lambda connection: catalog.campaign_actions(connection, campaign_id))
 
 
-def _scope(
-    campaign: str,
-    start: dt.date,
-    end: dt.date,
-    tz: str,
-    test: bool,
-    machine: bool,
-    variant: str | None,
-    action: str | None,
-) -> Scope:
-    return Scope(
-        campaign_id=campaign,
-        start=start,
-        end=end,
-        tz=tz,
-        exclude_test_users=test,
-        exclude_machine=machine,
-        variant=variant,
-        action=action,
-    )
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _report(url: str, scope_key: str, gran: Granularity) -> CampaignReport:
+    """Cached by the scope's JSON (campaign, dates, zone, flags) and granularity."""
+    scope = Scope.model_validate_json(scope_key)
+    return _read(url, lambda connection: build_report(connection, scope, gran))
+
+
+def report(url: str, view: ViewState, gran: Granularity | None = None) -> CampaignReport:
+    """Every figure of the glossary for the view (cached a minute per scope)."""
+    return _report(url, view.to_scope().model_dump_json(), gran or view.gran)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _report(
-    url: str,
-    campaign: str,
-    start: dt.date,
-    end: dt.date,
-    tz: str,
-    test: bool,
-    machine: bool,
-    variant: str | None,
-    action: str | None,
-    gran: str,
-) -> CampaignReport:
-    from metrics.report import build_report
-
-    scope = _scope(campaign, start, end, tz, test, machine, variant, action)
-    return _read(url, lambda connection: build_report(connection, scope, gran))  # type: ignore[arg-type]
-
-
-def report(url: str, view: ViewState, gran: str | None = None) -> CampaignReport:
-    """Every figure of the glossary for the view (cached a minute per scope)."""
-    scope = view.to_scope()
-    return _report(
+def _lifetime_scope(url: str, campaign_id: str, tz: str, test: bool, machine: bool) -> Scope:
+    return _read(
         url,
-        scope.campaign_id,
-        scope.start,
-        scope.end,
-        scope.tz,
-        scope.exclude_test_users,
-        scope.exclude_machine,
-        scope.variant,
-        scope.action,
-        gran or view.gran,
+        lambda connection: default_scope(
+            connection, campaign_id, tz=tz, exclude_test_users=test, exclude_machine=machine
+        ),
     )
 
 
@@ -193,38 +159,14 @@ def lifetime_report(url: str, campaign_id: str, view: ViewState) -> CampaignRepo
 
     The Campaigns page lists every campaign this way, whatever range the sidebar shows.
     """
-    from metrics.report import default_scope
-
-    scope = _read(
-        url,
-        lambda connection: default_scope(
-            connection,
-            campaign_id,
-            tz=view.tz,
-            exclude_test_users=view.test,
-            exclude_machine=view.machine,
-        ),
-    )
-    return _report(
-        url,
-        campaign_id,
-        scope.start,
-        scope.end,
-        scope.tz,
-        scope.exclude_test_users,
-        scope.exclude_machine,
-        None,
-        None,
-        "day",
-    )
+    scope = _lifetime_scope(url, campaign_id, view.tz, view.test, view.machine)
+    return _report(url, scope.model_dump_json(), "day")
 
 
 def split_key(split: str | None) -> str | None:
     """The series module's name for a split (`variant` -> `variant_id`), or None."""
     if split is None:
         return None
-    from metrics.series import SPLITS
-
     for key in SPLITS:
         if key == split or key.startswith(f"{split}_"):
             return key
@@ -233,45 +175,19 @@ def split_key(split: str | None) -> str | None:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _series(
-    url: str,
-    campaign: str,
-    start: dt.date,
-    end: dt.date,
-    tz: str,
-    test: bool,
-    machine: bool,
-    variant: str | None,
-    action: str | None,
-    figure: str,
-    split: str | None,
-    gran: str,
+    url: str, scope_key: str, figure: str, split: str | None, gran: Granularity
 ) -> pl.DataFrame:
-    from metrics.series import explore_series
-
-    scope = _scope(campaign, start, end, tz, test, machine, variant, action)
+    """Cached by the scope's JSON, the figure, the split and the granularity."""
+    scope = Scope.model_validate_json(scope_key)
     return _read(
         url,
-        lambda connection: explore_series(connection, scope, figure, split_key(split), gran),  # type: ignore[arg-type]
+        lambda connection: explore_series(connection, scope, figure, split_key(split), gran),
     )
 
 
 def series(url: str, view: ViewState, figure: str, split: str | None) -> pl.DataFrame:
     """One figure over time for the view (date, split, value), cached a minute."""
-    scope = view.to_scope()
-    return _series(
-        url,
-        scope.campaign_id,
-        scope.start,
-        scope.end,
-        scope.tz,
-        scope.exclude_test_users,
-        scope.exclude_machine,
-        scope.variant,
-        scope.action,
-        figure,
-        split,
-        view.gran,
-    )
+    return _series(url, view.to_scope().model_dump_json(), figure, split, view.gran)
 
 
 def segment_csv(url: str, view: ViewState, action_id: str | None = None) -> Callable[[], bytes]:
