@@ -24,38 +24,23 @@ if view.action:
 if widgets.no_goal(report):
     st.stop()
 
-cards = st.columns(3)
-with cards[0]:
-    widgets.metric("Converted users", fmt.count(kpis.converted_users), "converted_users")
-with cards[1]:
-    widgets.metric("Conversion rate", fmt.percent(kpis.conversion_rate), "conversion_rate")
-with cards[2]:
-    widgets.metric("Revenue", fmt.money(kpis.revenue), "revenue")
-cards = st.columns(4)
-with cards[0]:
-    widgets.metric(
-        "Click-through conversions",
-        fmt.count(kpis.click_through_conversions),
-        "click_through_conversions",
-    )
-with cards[1]:
-    widgets.metric(
-        "Click-through conversion rate",
-        fmt.percent(kpis.click_through_conversion_rate),
-        "click_through_conversion_rate",
-    )
-with cards[2]:
-    widgets.metric(
-        "View-through conversions",
-        fmt.count(kpis.view_through_conversions),
-        "view_through_conversions",
-    )
-with cards[3]:
-    widgets.metric(
-        "View-through conversion rate",
-        fmt.percent(kpis.view_through_conversion_rate),
-        "view_through_conversion_rate",
-    )
+widgets.kpi_cards(
+    report,
+    [
+        widgets.Kpi("converted_users", "Converted users"),
+        widgets.Kpi("conversion_rate", "Conversion rate", "percent"),
+        widgets.Kpi("revenue", "Revenue", "money"),
+    ],
+)
+widgets.kpi_cards(
+    report,
+    [
+        widgets.Kpi("click_through_conversions", "Click-through conversions"),
+        widgets.Kpi("click_through_conversion_rate", "Click-through conversion rate", "percent"),
+        widgets.Kpi("view_through_conversions", "View-through conversions"),
+        widgets.Kpi("view_through_conversion_rate", "View-through conversion rate", "percent"),
+    ],
+)
 
 st.subheader("Actions")
 actions = report.actions
