@@ -54,7 +54,14 @@ by_day = (
     if report.granularity == "day"
     else rows_to_frame(page_kit.report(url, view, "day").daily, DailyRow)
 )
-widgets.chart(charts.deliveries_per_day(by_day))
+if report.kpis.delivered > 0:
+    widgets.chart(charts.deliveries_per_day(by_day))
+else:
+    widgets.empty(
+        "Nothing was delivered in this range, so there are no endpoint deliveries to chart.",
+        "Deliveries come from push, email and SMS sends (delivery receipts, or sends that did "
+        "not bounce); widen the range or pick a campaign on one of those channels.",
+    )
 with st.expander(f"Figures per {bucket} (table)"):
     widgets.table(
         daily,

@@ -42,7 +42,7 @@ def header(title: str, result: CampaignReport) -> None:
     st.title(title)
     channel = CHANNEL_NAMES.get(campaign.channel, campaign.channel)
     period = f"{result.range.start} to {result.range.end} ({result.range.tz})"
-    ended = campaign.ended_at.date().isoformat() if campaign.ended_at else "still running"
+    ended = f"ended {campaign.ended_at.date()}" if campaign.ended_at else "still running"
     st.markdown(
         f"**{campaign.name}** · {channel} · started {campaign.started_at.date()}, {ended} · "
         f"showing {period}"
