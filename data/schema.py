@@ -21,8 +21,8 @@ def _server_index(name: str, *columns: str) -> sa.Index:
     PostgreSQL's planner uses these B-trees for the app's campaign/time and campaign/user
     lookups. DuckDB's ART indexes are not used by range scans or aggregations (its
     planner reads per-row-group min/max zone maps instead; EXPLAIN shows a sequential
-    scan either way), yet maintaining them made a 10-million-row import 3.6 times slower
-    (91 s against 25 s), so DuckDB gets the primary keys only.
+    scan either way), yet maintaining them made a 10-million-row import about 5 times
+    slower (91 s against 16.6 s), so DuckDB gets the primary keys only.
     """
     return sa.Index(name, *columns).ddl_if(dialect="postgresql")
 
