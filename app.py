@@ -7,8 +7,11 @@ same resolved view, so a link reproduces exactly what its sender saw.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from data.demo import ensure_demo_database
 from ui import data_access, filters, nav
 from ui.format import timestamp
 from ui.url_state import ViewState
@@ -39,10 +42,6 @@ def _ensure_demo(url: str) -> None:
     """First run on the default URL: build the embedded demo database once."""
     if not data_access.is_default_database(url) or st.session_state.get("demo_checked"):
         return
-    try:
-        from data.demo import ensure_demo_database
-    except ImportError:
-        return
     with st.spinner("Creating the demo database (first run only)..."):
         ensure_demo_database(url)
     st.session_state["demo_checked"] = True
@@ -59,8 +58,9 @@ def main() -> None:
         return
     if campaigns.is_empty():
         st.info(
-            "There are no campaigns in the database yet. Import your events "
-            "(`python -m data.importer`) or run `make run` on an empty machine for the demo data.",
+            "There are no campaigns in this database yet. Import your tables with "
+            "`python -m data.ingest campaigns.csv message_events.parquet ...` (see the README), "
+            "or fill it with the demo data: `python -m data.demo --db URL`.",
             icon=":material/inbox:",
         )
         st.stop()
@@ -90,6 +90,15 @@ def main() -> None:
         page.run()
     except data_access.DatabaseUnavailableError as error:
         _database_banner(url, str(error))
+    except Exception as error:
+        # A bug must not put a traceback in front of a reader: log it for us, say it plainly.
+        # (st.stop / st.rerun / switch_page are BaseExceptions and pass through.)
+        logging.getLogger(__name__).exception("page %s failed", page.title)
+        st.error(
+            f"This page could not be drawn ({type(error).__name__}: {error}). The other pages "
+            "still work; please report this link so we can fix it.",
+            icon=":material/error:",
+        )
 
 
 def _share_and_freshness(url: str, view: ViewState) -> None:

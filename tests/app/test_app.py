@@ -217,3 +217,21 @@ def test_the_app_does_not_lock_a_duckdb_file_against_the_importer(
         writer.execute("CREATE TABLE import_probe (x INTEGER)")
     finally:
         writer.close()
+
+
+def test_a_failing_page_says_what_went_wrong_instead_of_a_traceback(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import data_access
+
+    def broken(*_: object, **__: object) -> None:
+        raise ValueError("the figures could not be computed")
+
+    monkeypatch.setattr(data_access, "report", broken)
+    open_page(app, "overview", campaign="push_black_friday")
+    assert not app.exception
+    [message] = [item.value for item in app.error]
+    assert "could not be drawn" in message
+    assert "ValueError: the figures could not be computed" in message
+    # the sidebar filters are still there, so the reader can move on
+    assert app.sidebar.selectbox
