@@ -24,10 +24,9 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel
 from scipy import special, stats
 
-from metrics.report_model import VariantRow
+from metrics.report_model import Comparison, VariantRow
 
 Z_95 = 1.959963984540054
 """The 0.975 quantile of the standard normal (glossary: not 1.96)."""
@@ -42,19 +41,6 @@ EXACT_SUM_MAX_TERMS = 200_000
 """Above this many terms the exact chance-to-beat sum gives way to quadrature (speed)."""
 
 Verdict = Literal["better", "worse", "not yet clear"]
-
-
-class Comparison(BaseModel):
-    """A variant against the baseline on conversion rate; None where the figure is undefined."""
-
-    lift: float | None = None
-    lift_ci_low: float | None = None
-    lift_ci_high: float | None = None
-    diff: float | None = None
-    diff_ci_low: float | None = None
-    diff_ci_high: float | None = None
-    p_value: float | None = None
-    chance_to_beat_control: float | None = None
 
 
 def _finite(value: float) -> float | None:

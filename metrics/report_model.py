@@ -99,8 +99,8 @@ class Kpis(UpliftFigures, ConversionFigures, EngagementFigures, DeliveryFigures)
     control_users: int
 
 
-class VariantRow(BaseModel):
-    """One variant of an A/B test, compared with the baseline on conversion_rate."""
+class VariantFigures(BaseModel):
+    """One variant's own figures (glossary, "Per variant")."""
 
     variant_id: str
     name: str
@@ -115,6 +115,11 @@ class VariantRow(BaseModel):
     errors: int
     converted_users: int | None
     conversion_rate: float | None
+
+
+class Comparison(BaseModel):
+    """A variant against the baseline on conversion rate; None where the figure is undefined."""
+
     lift: float | None = None
     lift_ci_low: float | None = None
     lift_ci_high: float | None = None
@@ -123,6 +128,10 @@ class VariantRow(BaseModel):
     diff_ci_high: float | None = None
     p_value: float | None = None
     chance_to_beat_control: float | None = None
+
+
+class VariantRow(Comparison, VariantFigures):
+    """One variant of an A/B test, compared with the baseline on conversion_rate."""
 
 
 class ActionRow(BaseModel):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from metrics.experiments import Comparison, verdict
+from metrics.experiments import verdict
+from metrics.report_model import Comparison
 
 VERDICT_COLOURS: dict[str, str] = {
     "better": "#2ca25f",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 import streamlit as st
 
-from metrics.experiments import SRM_ALERT_THRESHOLD, Comparison, compare_proportions, verdict
-from metrics.report_model import CampaignReport, VariantRow, rows_to_frame
+from metrics.experiments import SRM_ALERT_THRESHOLD, compare_proportions, verdict
+from metrics.report_model import CampaignReport, Comparison, VariantRow, rows_to_frame
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
 
 if TYPE_CHECKING:

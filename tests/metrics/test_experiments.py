@@ -21,7 +21,6 @@ from data.demo import build_demo
 from metrics.experiments import (
     SRM_ALERT_THRESHOLD,
     Z_95,
-    Comparison,
     chance_to_beat,
     compare_proportions,
     srm_p_value,
@@ -30,7 +29,7 @@ from metrics.experiments import (
     verdict,
 )
 from metrics.report import build_report, default_scope
-from metrics.report_model import VariantRow
+from metrics.report_model import Comparison, VariantRow
 
 # (converted_v, users_v, converted_c, users_c)
 STATSMODELS_CASES = [
