@@ -14,37 +14,28 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
     """Before/during averages as metrics with deltas, and the daily charts with the start rule."""
     sessions = report.sessions
     st.subheader("Sessions before and during the campaign")
-    cards = st.columns(4)
-    with cards[0]:
-        widgets.metric(
-            "Sessions per day, before",
-            fmt.per_day(sessions.sessions_per_day_before),
-            "sessions_per_day_before",
-        )
-    with cards[1]:
-        widgets.metric(
+    before_rate, during_rate = sessions.sessions_per_day_before, sessions.sessions_per_day_during
+    before_length = sessions.avg_session_seconds_before
+    during_length = sessions.avg_session_seconds_during
+    cards = [
+        ("Sessions per day, before", fmt.per_day(before_rate), "sessions_per_day_before", None),
+        (
             "Sessions per day, during",
-            fmt.per_day(sessions.sessions_per_day_during),
+            fmt.per_day(during_rate),
             "sessions_per_day_during",
-            delta=fmt.delta_percent(
-                sessions.sessions_per_day_before, sessions.sessions_per_day_during
-            ),
-        )
-    with cards[2]:
-        widgets.metric(
-            "Average session, before",
-            fmt.seconds(sessions.avg_session_seconds_before),
-            "avg_session_seconds_before",
-        )
-    with cards[3]:
-        widgets.metric(
+            fmt.delta_percent(before_rate, during_rate),
+        ),
+        ("Average session, before", fmt.seconds(before_length), "avg_session_seconds_before", None),
+        (
             "Average session, during",
-            fmt.seconds(sessions.avg_session_seconds_during),
+            fmt.seconds(during_length),
             "avg_session_seconds_during",
-            delta=fmt.delta_percent(
-                sessions.avg_session_seconds_before, sessions.avg_session_seconds_during
-            ),
-        )
+            fmt.delta_percent(before_length, during_length),
+        ),
+    ]
+    for column, (label, value, key, delta) in zip(st.columns(len(cards)), cards, strict=True):
+        with column:
+            widgets.metric(label, value, key, delta=delta)
     daily = rows_to_frame(sessions.daily, SessionDayRow)
     if daily.is_empty():
         widgets.empty(
