@@ -35,16 +35,15 @@ now = dt.datetime.now(dt.UTC)
 rows = []
 with st.spinner("Computing every campaign's figures..."):
     for campaign in catalog.iter_rows(named=True):
-        report = data_access.lifetime_report(url, campaign["campaign_id"], view)
-        kpis = report.kpis
+        scope, kpis = data_access.lifetime_kpis(url, campaign["campaign_id"], view)
         rate_key, rate_label = HEADLINE.get(campaign["channel"], ("click_rate", "Click rate"))
         rows.append(
             {
                 "campaign_id": campaign["campaign_id"],
                 "name": campaign["name"],
                 "channel": page_kit.CHANNEL_NAMES.get(campaign["channel"], campaign["channel"]),
-                "start": report.range.start,
-                "end": report.range.end,
+                "start": scope.start,
+                "end": scope.end,
                 "status": page_kit.status(campaign["started_at"], campaign["ended_at"], now),
                 "audience_size": kpis.audience_size,
                 "messages_sent": kpis.messages_sent,

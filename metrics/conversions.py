@@ -170,16 +170,32 @@ def daily_conversions(
     )
 
 
+def _kpi_inputs(
+    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
+) -> tuple[dict[str, int], pl.DataFrame | None]:
+    """User totals and qualifying conversion rows (None without a goal): the KPIs' inputs."""
+    goal = campaign.conversion_event
+    totals = load_user_totals(connection, scope)
+    if goal is None:
+        return totals, None
+    return totals, load_conversion_rows(connection, scope, goal, campaign.conversion_window_hours)
+
+
+def conversion_kpi_report(
+    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
+) -> dict[str, int | float | None]:
+    """Only the Conversions keys (and control_users): two of the full report's queries."""
+    return conversion_kpis(*_kpi_inputs(connection, scope, campaign))
+
+
 def conversion_report(
     connection: sa.Connection, scope: Scope, campaign: CampaignInfo
 ) -> ConversionResult:
     """Every conversion figure of `campaign` over `scope` (a handful of reduced queries)."""
     goal = campaign.conversion_event
-    window = campaign.conversion_window_hours
-    totals = load_user_totals(connection, scope)
-    rows = None if goal is None else load_conversion_rows(connection, scope, goal, window)
+    totals, rows = _kpi_inputs(connection, scope, campaign)
     receivers = load_action_receivers(connection, scope)
-    counted = load_variant_users(connection, scope, goal, window)
+    counted = load_variant_users(connection, scope, goal, campaign.conversion_window_hours)
     return ConversionResult(
         kpis=conversion_kpis(totals, rows),
         actions=action_table(campaign_actions(connection, scope.campaign_id), receivers, rows),

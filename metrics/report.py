@@ -37,7 +37,7 @@ from data.catalog import (
 from data.database import create_reader_engine, resolve_database_url
 from data.event_queries import campaign_has_delivered, error_codes, event_totals
 from data.scope import Granularity, Scope, zone_named
-from metrics.conversions import ConversionResult, conversion_report
+from metrics.conversions import ConversionResult, conversion_kpi_report, conversion_report
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
 from metrics.experiments import srm_p_value, uplift, variant_rows
@@ -98,17 +98,9 @@ def build_report(
     """Every figure of the glossary for `scope`, as the report contract's models."""
     campaign = campaign_info(connection, scope.campaign_id)
     has_delivered = campaign_has_delivered(connection, scope)
-    totals: dict[str, int] = event_totals(connection, scope).row(0, named=True)
-    delivery = delivery_figures(totals, error_codes(connection, scope), has_delivered=has_delivered)
-    engagement = engagement_figures(totals, recipients=delivery.recipients)
-
     conversions = conversion_report(connection, scope, campaign)
     has_goal = campaign.conversion_event is not None
-    kpis = Kpis(
-        **delivery.model_dump(),
-        **engagement.model_dump(),
-        **_conversion_kpis(conversions, has_goal=has_goal),
-    )
+    kpis = _kpis(connection, scope, conversions.kpis, has_delivered=has_delivered)
 
     series = campaign_series(
         connection,
@@ -149,12 +141,43 @@ def build_report(
     )
 
 
-def _conversion_kpis(conversions: ConversionResult, *, has_goal: bool) -> dict[str, Any]:
+def campaign_kpis(connection: sa.Connection, scope: Scope) -> Kpis:
+    """Only the `kpis` of the report, for a list of campaigns: about a third of its cost.
+
+    The same queries and functions as `build_report`'s `kpis`, without the series, splits,
+    variants, actions and sessions, so the Campaigns page shows the very same numbers.
+    """
+    campaign = campaign_info(connection, scope.campaign_id)
+    return _kpis(
+        connection,
+        scope,
+        conversion_kpi_report(connection, scope, campaign),
+        has_delivered=campaign_has_delivered(connection, scope),
+    )
+
+
+def _kpis(
+    connection: sa.Connection,
+    scope: Scope,
+    conversion_figures: dict[str, int | float | None],
+    *,
+    has_delivered: bool,
+) -> Kpis:
+    """Delivery, engagement and conversion figures, with the uplift, as one flat model."""
+    totals: dict[str, int] = event_totals(connection, scope).row(0, named=True)
+    delivery = delivery_figures(totals, error_codes(connection, scope), has_delivered=has_delivered)
+    engagement = engagement_figures(totals, recipients=delivery.recipients)
+    return Kpis(
+        **delivery.model_dump(),
+        **engagement.model_dump(),
+        **_conversion_kpis(conversion_figures),
+    )
+
+
+def _conversion_kpis(figures: dict[str, int | float | None]) -> dict[str, Any]:
     """The Conversions keys of `kpis` (null without a goal) and control_users, with uplift."""
-    kpis: dict[str, Any] = {key: None for key in CONVERSION_KEYS}
-    control_users = int(conversions.kpis.get("control_users") or 0)
-    if has_goal:
-        kpis |= {key: conversions.kpis.get(key) for key in CONVERSION_KEYS}
+    kpis: dict[str, Any] = {key: figures.get(key) for key in CONVERSION_KEYS}
+    control_users = int(figures.get("control_users") or 0)
     kpis["control_users"] = control_users
     kpis |= uplift(
         kpis["converted_users"], kpis["receivers"], kpis["control_converted_users"], control_users

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.scope import Granularity, Scope
-from metrics.report import UnknownCampaignError, build_report, default_scope
+from metrics.report import UnknownCampaignError, build_report, campaign_kpis, default_scope
 from metrics.report_model import CampaignReport
 from metrics.series import explore_series
 from tests.metrics.builders import campaign_row, event, load
@@ -159,3 +159,15 @@ def test_explore_series_splits_conversions_by_variant_with_control_conversions_f
     assert values == {"A": [0, 1, 0, 0], "ctl": [0, 0, 1, 0]}
     # a conversion has no platform: that split has no conversion values
     assert by_platform["value"].null_count() == by_platform.height == 4
+
+
+def test_campaign_kpis_alone_equal_the_full_reports_kpis(engine: sa.Engine) -> None:
+    _load_ab_test(engine)
+    scope = Scope(campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 4))
+    with engine.connect() as connection:
+        alone = campaign_kpis(connection, scope)
+    full = report(engine).kpis
+    assert alone == full
+    # u1 of A's two receivers converts; u3 of the two holdout users converts
+    assert (alone.converted_users, alone.receivers) == (1, 2)
+    assert (alone.control_converted_users, alone.control_users) == (1, 2)
