@@ -54,9 +54,24 @@ def duckdb_file(url: str) -> Path | None:
     return Path(database)
 
 
+def _without_progress_bar(engine: sa.Engine) -> sa.Engine:
+    """DuckDB draws a progress bar on stderr for queries over two seconds: not in our output.
+
+    It is a per-connection setting (not accepted in the connect config), so every new
+    connection turns it off.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _quiet(connection: object, _record: object) -> None:
+        connection.execute("SET enable_progress_bar = false")  # type: ignore[attr-defined]
+
+    return engine
+
+
 def create_writer_engine(url: str) -> sa.Engine:
     """An engine that may write: for the importer, the demo generator and tests."""
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    return _without_progress_bar(engine) if is_duckdb(url) else engine
 
 
 def create_reader_engine(url: str) -> sa.Engine:
@@ -66,7 +81,9 @@ def create_reader_engine(url: str) -> sa.Engine:
     `default_transaction_read_only`, so even a bug cannot write.
     """
     if is_duckdb(url):
-        return sa.create_engine(url, pool_pre_ping=True, connect_args={"read_only": True})
+        return _without_progress_bar(
+            sa.create_engine(url, pool_pre_ping=True, connect_args={"read_only": True})
+        )
     if sa.make_url(url).get_backend_name() == "postgresql":
         return sa.create_engine(
             url,
