@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
+# Loopback by default: a wildcard address also makes Streamlit look up the machine's
+# external IP on the internet at start-up. ADDRESS=0.0.0.0 make run serves other machines.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test install install-dev system-deps lint bench clean
 
@@ -26,7 +29,7 @@ install-dev: $(VENV)/.dev
 
 run: install
 	$(PY) -m data.demo --if-missing
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 system-deps:
 	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/bin/chromium ]; then \
