@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
+from metrics.delivery import error_shares
 from metrics.report_model import DeviceRow, LinkRow, PlatformRow, rows_to_frame
 from ui import charts, data_access, page_kit, widgets
 from ui import format as fmt
@@ -61,15 +61,7 @@ codes = report.kpis.errors_by_code
 if not codes:
     widgets.empty("No failed send attempts in this range.", "Nothing to fix.")
 else:
-    total = sum(codes.values())
-    errors = (
-        pl.DataFrame(
-            {"error_code": list(codes), "count": list(codes.values())},
-            schema={"error_code": pl.String, "count": pl.Int64},
-        )
-        .with_columns((pl.col("count") / total).alias("share"))
-        .sort("count", descending=True)
-    )
+    errors = error_shares(codes)
     widgets.metric("Errors", fmt.count(report.kpis.errors), "errors")
     widgets.table(
         errors,

@@ -75,3 +75,18 @@ def delivery_figures(
         recipients=recipients,
         complaints=totals["complained"],
     )
+
+
+def error_shares(errors_by_code: dict[str, int]) -> pl.DataFrame:
+    """Errors per code with each code's share of all errors, most frequent first.
+
+    >>> error_shares({"InvalidToken": 3, "Throttled": 1}).rows()
+    [('InvalidToken', 3, 0.75), ('Throttled', 1, 0.25)]
+    """
+    frame = pl.DataFrame(
+        {"error_code": list(errors_by_code), "count": list(errors_by_code.values())},
+        schema={"error_code": pl.String, "count": pl.Int64},
+    )
+    return frame.with_columns((pl.col("count") / pl.col("count").sum()).alias("share")).sort(
+        "count", "error_code", descending=[True, False]
+    )
