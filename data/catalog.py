@@ -12,16 +12,10 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.frames import fetch_frame
-from data.schema import actions, campaigns, message_events, variants
+from data.schema import actions, campaigns, frame_schema, message_events, variants
 
 CAMPAIGN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "campaign_id": pl.String,
-    "name": pl.String,
-    "channel": pl.String,
-    "started_at": pl.Datetime("us", "UTC"),
-    "ended_at": pl.Datetime("us", "UTC"),
-    "conversion_event": pl.String,
-    "conversion_window_hours": pl.Int64,
+    **frame_schema(campaigns),
     "first_event_at": pl.Datetime("us", "UTC"),
     "last_event_at": pl.Datetime("us", "UTC"),
 }
@@ -96,17 +90,7 @@ def campaign_variants(connection: sa.Connection, campaign_id: str) -> pl.DataFra
         .where(variants.c.campaign_id == campaign_id)
         .order_by(variants.c.variant_id)
     )
-    return fetch_frame(
-        connection,
-        query,
-        schema={
-            "campaign_id": pl.String,
-            "variant_id": pl.String,
-            "name": pl.String,
-            "is_control": pl.Boolean,
-            "allocation": pl.Float64,
-        },
-    )
+    return fetch_frame(connection, query, schema=frame_schema(variants))
 
 
 def campaign_actions(connection: sa.Connection, campaign_id: str) -> pl.DataFrame:
@@ -116,14 +100,4 @@ def campaign_actions(connection: sa.Connection, campaign_id: str) -> pl.DataFram
         .where(actions.c.campaign_id == campaign_id)
         .order_by(actions.c.position, actions.c.action_id)
     )
-    return fetch_frame(
-        connection,
-        query,
-        schema={
-            "campaign_id": pl.String,
-            "action_id": pl.String,
-            "name": pl.String,
-            "channel": pl.String,
-            "position": pl.Int64,
-        },
-    )
+    return fetch_frame(connection, query, schema=frame_schema(actions))

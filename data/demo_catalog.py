@@ -13,6 +13,7 @@ import polars as pl
 
 from data import demo_email, demo_inapp, demo_push
 from data.demo_world import CALENDAR_START
+from data.schema import actions, campaigns, frame_schema, variants
 
 
 def _utc(t: int) -> dt.datetime:
@@ -61,15 +62,7 @@ def campaigns_frame() -> pl.DataFrame:
     ]
     return pl.DataFrame(
         rows,
-        schema={
-            "campaign_id": pl.String,
-            "name": pl.String,
-            "channel": pl.String,
-            "started_at": pl.Datetime("us", "UTC"),
-            "ended_at": pl.Datetime("us", "UTC"),
-            "conversion_event": pl.String,
-            "conversion_window_hours": pl.Int32,
-        },
+        schema=frame_schema(campaigns),
         orient="row",
     )
 
@@ -82,13 +75,7 @@ def variants_frame() -> pl.DataFrame:
             (demo_push.BLACK_FRIDAY, "B", "B: 'Your cart misses you'", False, 0.45),
             (demo_push.BLACK_FRIDAY, "control", "Control (no message)", True, 0.10),
         ],
-        schema={
-            "campaign_id": pl.String,
-            "variant_id": pl.String,
-            "name": pl.String,
-            "is_control": pl.Boolean,
-            "allocation": pl.Float64,
-        },
+        schema=frame_schema(variants),
         orient="row",
     )
 
@@ -106,12 +93,6 @@ def actions_frame() -> pl.DataFrame:
     ]
     return pl.DataFrame(
         rows,
-        schema={
-            "campaign_id": pl.String,
-            "action_id": pl.String,
-            "name": pl.String,
-            "channel": pl.String,
-            "position": pl.Int32,
-        },
+        schema=frame_schema(actions),
         orient="row",
     )

@@ -8,6 +8,7 @@ a 4-byte `REAL` would turn 19.99 into 19.9899997 on a round trip.
 
 from __future__ import annotations
 
+import polars as pl
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -113,6 +114,25 @@ conversions = sa.Table(
 
 TABLES: dict[str, sa.Table] = {table.name: table for table in metadata.sorted_tables}
 """Every table by name: the importer maps a file's stem to its table through this."""
+
+
+def frame_schema(table: sa.Table) -> dict[str, pl.DataType]:
+    """The Polars dtypes of a table's columns, so frames and tables agree on types.
+
+    Timestamps are UTC-aware microseconds; integers are Int64 whatever SQL width, because
+    DuckDB and psycopg hand back different integer widths.
+    """
+    by_type: list[tuple[type[sa.types.TypeEngine[object]], pl.DataType]] = [
+        (sa.Boolean, pl.Boolean()),
+        (sa.DateTime, pl.Datetime("us", "UTC")),
+        (sa.Double, pl.Float64()),
+        (sa.Integer, pl.Int64()),
+        (sa.Text, pl.String()),
+    ]
+    return {
+        column.name: next(dtype for kind, dtype in by_type if isinstance(column.type, kind))
+        for column in table.columns
+    }
 
 
 def create_schema(engine: sa.Engine) -> None:

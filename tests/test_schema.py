@@ -137,3 +137,17 @@ def test_postgresql_gets_the_indexes_serving_the_app_queries(engine: sa.Engine) 
         assert _index_names(engine) & SERVER_INDEXES == set()
     else:
         assert _index_names(engine) >= SERVER_INDEXES
+
+
+def test_every_column_has_a_polars_dtype_matching_its_sql_type() -> None:
+    import polars as pl
+
+    from data.schema import frame_schema
+
+    for table in TABLES.values():
+        assert list(frame_schema(table)) == [column.name for column in table.columns]
+    campaigns = frame_schema(TABLES["campaigns"])
+    assert campaigns["started_at"] == pl.Datetime("us", "UTC")
+    assert campaigns["conversion_window_hours"] == pl.Int64
+    assert frame_schema(TABLES["sessions"])["duration_seconds"] == pl.Float64
+    assert frame_schema(TABLES["users"])["is_test"] == pl.Boolean
