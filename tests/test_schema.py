@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import sqlalchemy as sa
 
-from data.schema import TABLES, create_schema
+from data.schema import TABLES, create_schema, frame_schema
 
 UTC = dt.UTC
 
@@ -140,10 +141,6 @@ def test_postgresql_gets_the_indexes_serving_the_app_queries(engine: sa.Engine) 
 
 
 def test_every_column_has_a_polars_dtype_matching_its_sql_type() -> None:
-    import polars as pl
-
-    from data.schema import frame_schema
-
     for table in TABLES.values():
         assert list(frame_schema(table)) == [column.name for column in table.columns]
     campaigns = frame_schema(TABLES["campaigns"])
