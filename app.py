@@ -24,14 +24,17 @@ st.set_page_config(
 )
 
 
-def _database_banner(url: str, reason: str) -> None:
-    """The database is down: say why, offer a retry, and stop this run (no traceback)."""
-    st.error(
-        f"The campaign database cannot be read: {reason}\n\n"
-        f"Database: `{data_access.shown_url(url)}`. Check that it is running and reachable, "
-        "then retry.",
-        icon=":material/database_off:",
-    )
+def _database_banner(url: str, error: data_access.DatabaseUnavailableError) -> None:
+    """The database is down or too slow: say why, offer a retry, stop this run (no traceback)."""
+    if isinstance(error, data_access.QueryTimedOutError):
+        st.warning(f"This view could not be computed in time: {error}.", icon=":material/timer:")
+    else:
+        st.error(
+            f"The campaign database cannot be read: {error}\n\n"
+            f"Database: `{data_access.shown_url(url)}`. Check that it is running and "
+            "reachable, then retry.",
+            icon=":material/database_off:",
+        )
     if st.button("Retry", type="primary", icon=":material/refresh:"):
         data_access.reset_connections(url)
         st.rerun()
@@ -54,7 +57,7 @@ def main() -> None:
         _ensure_demo(url)
         campaigns = data_access.campaigns(url)
     except data_access.DatabaseUnavailableError as error:
-        _database_banner(url, str(error))
+        _database_banner(url, error)
         return
     if campaigns.is_empty():
         st.info(
@@ -71,7 +74,7 @@ def main() -> None:
         variants = data_access.variants(url, first.campaign)
         actions = data_access.actions(url, first.campaign)
     except data_access.DatabaseUnavailableError as error:
-        _database_banner(url, str(error))
+        _database_banner(url, error)
         return
     view = filters.check_drilldowns(
         first, campaigns, variants["variant_id"].to_list(), actions["action_id"].to_list()
@@ -89,7 +92,7 @@ def main() -> None:
     try:
         page.run()
     except data_access.DatabaseUnavailableError as error:
-        _database_banner(url, str(error))
+        _database_banner(url, error)
     except Exception as error:
         # A bug must not put a traceback in front of a reader: log it for us, say it plainly.
         # (st.stop / st.rerun / switch_page are BaseExceptions and pass through.)

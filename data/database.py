@@ -7,8 +7,10 @@ the demo generator always agree on which database they talk to.
 from __future__ import annotations
 
 import os
+import threading
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -91,6 +93,87 @@ def _duckdb_settings(engine: sa.Engine, memory_limit: str) -> sa.Engine:
     return engine
 
 
+QUERY_TIMEOUT_VARIABLE = "CAMPAIGN_QUERY_TIMEOUT_SECONDS"
+DEFAULT_QUERY_TIMEOUT_SECONDS = 60.0
+"""A reader's statement may run this long. The slowest statement of a report on a
+10-million-event campaign takes a few seconds; a minute means something is wrong (a
+runaway query, a database under load), and the session must say so instead of hanging."""
+
+
+class QueryTimeoutError(RuntimeError):
+    """A reader's statement ran past the query timeout and was cancelled."""
+
+
+def query_timeout_seconds() -> float | None:
+    """The reader's statement timeout: `CAMPAIGN_QUERY_TIMEOUT_SECONDS`, 0 for none.
+
+    Read when an engine is made, so a test (or an operator) can set it without a restart
+    of anything but the engine.
+    """
+    text = os.environ.get(QUERY_TIMEOUT_VARIABLE, "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_QUERY_TIMEOUT_SECONDS
+    except ValueError:
+        seconds = DEFAULT_QUERY_TIMEOUT_SECONDS
+    return seconds if seconds > 0 else None
+
+
+def _timeout_message(seconds: float) -> str:
+    return (
+        f"the query took longer than {seconds:g} s and was stopped; try a shorter date "
+        "range, or retry when the database is less busy"
+    )
+
+
+def _is_cancelled(error: BaseException | None) -> bool:
+    """A DuckDB interrupt or PostgreSQL's `query_canceled` (SQLSTATE 57014)."""
+    if error is None:
+        return False
+    if getattr(error, "sqlstate", None) == "57014":
+        return True
+    return type(error).__name__ == "InterruptException"
+
+
+def _duckdb_interrupt_after(engine: sa.Engine, seconds: float) -> None:
+    """DuckDB has no statement timeout: a timer interrupts a statement that runs too long.
+
+    The timer starts before each statement and is cancelled when it returns; `interrupt`
+    is DuckDB's thread-safe way to stop the query running on a connection.
+    """
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: sa.Connection, cursor: Any, *_: object) -> None:
+        timer = threading.Timer(seconds, cursor.interrupt)
+        timer.daemon = True
+        conn.info["campaign_timer"] = timer
+        timer.start()
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: sa.Connection, *_: object) -> None:
+        timer = conn.info.pop("campaign_timer", None)
+        if timer is not None:
+            timer.cancel()
+
+
+def _with_timeout(engine: sa.Engine, seconds: float | None) -> sa.Engine:
+    """Turn a cancelled statement into a `QueryTimeoutError` that says what happened."""
+    if seconds is None:
+        return engine
+    if is_duckdb(str(engine.url)):
+        _duckdb_interrupt_after(engine, seconds)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _translate(context: sa.engine.ExceptionContext) -> BaseException | None:
+        timer = context.connection.info.pop("campaign_timer", None) if context.connection else None
+        if timer is not None:
+            timer.cancel()
+        if _is_cancelled(context.original_exception):
+            return QueryTimeoutError(_timeout_message(seconds))
+        return None
+
+    return engine
+
+
 def create_writer_engine(url: str) -> sa.Engine:
     """An engine that may write: for the importer, the demo generator and tests."""
     engine = sa.create_engine(url, pool_pre_ping=True)
@@ -101,17 +184,21 @@ def create_reader_engine(url: str) -> sa.Engine:
     """A read-only engine for the app and the report: they must never change the data.
 
     DuckDB opens the file with `read_only`, PostgreSQL starts every transaction with
-    `default_transaction_read_only`, so even a bug cannot write.
+    `default_transaction_read_only`, so even a bug cannot write. Each statement may run
+    `query_timeout_seconds()` (PostgreSQL's `statement_timeout`, an interrupt on DuckDB);
+    past it, `QueryTimeoutError` says so.
     """
+    timeout = query_timeout_seconds()
     if is_duckdb(url):
-        return _duckdb_settings(
+        engine = _duckdb_settings(
             sa.create_engine(url, pool_pre_ping=True, connect_args={"read_only": True}),
             DUCKDB_READER_MEMORY,
         )
-    if sa.make_url(url).get_backend_name() == "postgresql":
-        return sa.create_engine(
-            url,
-            pool_pre_ping=True,
-            connect_args={"options": "-c default_transaction_read_only=on"},
-        )
-    return sa.create_engine(url, pool_pre_ping=True)
+    elif sa.make_url(url).get_backend_name() == "postgresql":
+        options = "-c default_transaction_read_only=on"
+        if timeout is not None:
+            options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
+        engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    return _with_timeout(engine, timeout)

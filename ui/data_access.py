@@ -26,6 +26,7 @@ from data import catalog
 from data.audience import segment_query, write_segment_csv
 from data.database import (
     DEFAULT_DATABASE_URL,
+    QueryTimeoutError,
     create_reader_engine,
     duckdb_file,
     resolve_database_url,
@@ -39,10 +40,17 @@ from ui.url_state import ViewState
 P = ParamSpec("P")
 R = TypeVar("R")
 TTL_SECONDS = 60
+# Bounds on each cache, so memory stays flat however many sessions and ranges a day
+# brings: a handful of URLs, a few hundred campaigns, the last few hundred scopes.
+FEW, CAMPAIGN_ENTRIES, SCOPE_ENTRIES = 4, 512, 256
 
 
 class DatabaseUnavailableError(RuntimeError):
     """The database cannot be reached or read; the message says why, in one line."""
+
+
+class QueryTimedOutError(DatabaseUnavailableError):
+    """A query ran past `CAMPAIGN_QUERY_TIMEOUT_SECONDS` and was stopped."""
 
 
 def _reason(error: BaseException) -> str:
@@ -65,7 +73,7 @@ def shown_url(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=FEW, show_spinner=False)
 def reader_engine(url: str) -> sa.Engine:
     """One read-only engine per process and URL (SQLAlchemy pools the connections)."""
     return create_reader_engine(url)
@@ -83,6 +91,8 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
     try:
         with engine.connect() as connection:
             return work(connection)
+    except QueryTimeoutError as error:
+        raise QueryTimedOutError(str(error)) from error
     except sa.exc.DBAPIError as error:
         raise DatabaseUnavailableError(_reason(error)) from error
     except sa.exc.SQLAlchemyError as error:
@@ -110,29 +120,29 @@ def reset_connections(url: str) -> None:
     st.cache_resource.clear()
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=FEW, show_spinner=False)
 def campaigns(url: str) -> pl.DataFrame:
     """Every campaign with its first and newest event time (data.catalog.list_campaigns)."""
     return _read(url, catalog.list_campaigns)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=FEW, show_spinner=False)
 def data_as_of(url: str) -> dt.datetime | None:
     """The newest event in the database: shown as "Data as of"."""
     return _read(url, catalog.data_as_of)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=CAMPAIGN_ENTRIES, show_spinner=False)
 def variants(url: str, campaign_id: str) -> pl.DataFrame:
     return _read(url, lambda connection: catalog.campaign_variants(connection, campaign_id))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=CAMPAIGN_ENTRIES, show_spinner=False)
 def actions(url: str, campaign_id: str) -> pl.DataFrame:
     return _read(url, lambda connection: catalog.campaign_actions(connection, campaign_id))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _report(url: str, scope_key: str, gran: Granularity) -> CampaignReport:
     """Cached by the scope's JSON (campaign, dates, zone, flags) and granularity."""
     scope = Scope.model_validate_json(scope_key)
@@ -144,7 +154,7 @@ def report(url: str, view: ViewState, gran: Granularity | None = None) -> Campai
     return _report(url, view.to_scope().model_dump_json(), gran or view.gran)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _lifetime_scope(url: str, campaign_id: str, tz: str, test: bool, machine: bool) -> Scope:
     return _read(
         url,
@@ -154,7 +164,7 @@ def _lifetime_scope(url: str, campaign_id: str, tz: str, test: bool, machine: bo
     )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _kpis(url: str, scope_key: str) -> Kpis:
     scope = Scope.model_validate_json(scope_key)
     return _read(url, lambda connection: campaign_kpis(connection, scope))
@@ -180,7 +190,7 @@ def split_key(split: str | None) -> str | None:
     return split
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _series(
     url: str, scope_key: str, figure: str, split: str | None, gran: Granularity
 ) -> pl.DataFrame:

@@ -36,7 +36,7 @@ ALL_VARIANTS = "__all__"
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=1, show_spinner=False)
 def zone_names() -> list[str]:
     """Every IANA zone name, UTC first: the options of the time-zone picker."""
     return ["UTC", *sorted(zone for zone in available_timezones() if zone != "UTC")]
