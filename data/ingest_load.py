@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from data.bulk import bulk_insert
 from data.ingest_validate import LINE
-from data.schema import TABLES
+from data.schema import TABLES, clustered
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,11 @@ def _conflicting_lines(
 def _insert_new_keys(connection: sa.Connection, target: sa.Table, stage: sa.Table) -> int:
     names = list(target.columns.keys())
     stored = sa.select(sa.literal(1)).select_from(target).where(_same_key(target, stage))
-    new_rows = sa.select(*(stage.c[name] for name in names)).where(~sa.exists(stored))
+    new_rows = (
+        sa.select(*(stage.c[name] for name in names))
+        .where(~sa.exists(stored))
+        .order_by(*(stage.c[name] for name in clustered(target.name, names)))
+    )
     result = connection.execute(
         target.insert().from_select(names, new_rows),
         execution_options={"preserve_rowcount": True},
