@@ -42,6 +42,21 @@ class PostgresCluster:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
+    def halt(self) -> None:
+        """Stop the server but keep its data, as an outage or a restart would."""
+        subprocess.run(
+            _as_postgres(
+                [str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast"]
+                + ["-w", "stop"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port, with the same data."""
+        _pg_ctl_start(self.root, self.port)
+
     def stop(self) -> None:
         subprocess.run(
             _as_postgres(
@@ -90,6 +105,22 @@ def start_cluster() -> PostgresCluster:
         capture_output=True,
     )
     port = free_port()
+    _pg_ctl_start(root, port)
+    cluster = PostgresCluster(root=root, port=port)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return cluster
+        except OSError:
+            time.sleep(0.2)
+    cluster.stop()
+    raise RuntimeError(f"PostgreSQL did not start; see {root / 'server.log'}")
+
+
+def _pg_ctl_start(root: Path, port: int) -> None:
+    """Start the cluster in `root` on `port`, waiting until it accepts connections."""
+    data_dir = root / "data"
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
@@ -114,13 +145,3 @@ def start_cluster() -> PostgresCluster:
         check=True,
         capture_output=True,
     )
-    cluster = PostgresCluster(root=root, port=port)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return cluster
-        except OSError:
-            time.sleep(0.2)
-    cluster.stop()
-    raise RuntimeError(f"PostgreSQL did not start; see {root / 'server.log'}")

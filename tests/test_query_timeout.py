@@ -1,0 +1,65 @@
+"""A reader's query that runs too long is stopped and says so, on DuckDB and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from data.database import (
+    DEFAULT_QUERY_TIMEOUT_SECONDS,
+    QueryTimeoutError,
+    create_reader_engine,
+    query_timeout_seconds,
+)
+from tests.support.postgres import PostgresCluster
+
+SLOW_DUCKDB = "SELECT count(*) FROM range(100000000000) AS t(i) WHERE i % 7 = 3"
+
+
+def test_the_timeout_comes_from_the_environment_and_zero_turns_it_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", raising=False)
+    assert query_timeout_seconds() == DEFAULT_QUERY_TIMEOUT_SECONDS
+    monkeypatch.setenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", "2.5")
+    assert query_timeout_seconds() == 2.5
+    monkeypatch.setenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", "0")
+    assert query_timeout_seconds() is None
+    monkeypatch.setenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", "soon")
+    assert query_timeout_seconds() == DEFAULT_QUERY_TIMEOUT_SECONDS
+
+
+def test_a_duckdb_query_past_the_timeout_is_interrupted_and_the_connection_still_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", "0.5")
+    path = tmp_path / "slow.duckdb"
+    duckdb.connect(str(path)).close()
+    engine = create_reader_engine(f"duckdb:///{path}")
+    started = time.monotonic()
+    with engine.connect() as connection, pytest.raises(QueryTimeoutError, match="0.5 s"):
+        connection.execute(sa.text(SLOW_DUCKDB)).all()
+    assert time.monotonic() - started < 5
+    # a fast query after it runs normally (the timer of the stopped one is gone)
+    with engine.connect() as connection:
+        time.sleep(0.6)
+        assert connection.execute(sa.text("SELECT 42")).scalar_one() == 42
+    engine.dispose()
+
+
+def test_a_postgresql_query_past_the_timeout_is_cancelled_by_statement_timeout(
+    postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAMPAIGN_QUERY_TIMEOUT_SECONDS", "0.3")
+    engine = create_reader_engine(postgres_cluster.url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SHOW statement_timeout")).scalar_one() == "300ms"
+    started = time.monotonic()
+    with engine.connect() as connection, pytest.raises(QueryTimeoutError, match="0.3 s"):
+        connection.execute(sa.text("SELECT pg_sleep(5)")).all()
+    assert time.monotonic() - started < 4
+    engine.dispose()
