@@ -7,8 +7,11 @@ the demo generator always agree on which database they talk to.
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +205,71 @@ def create_reader_engine(url: str) -> sa.Engine:
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
     return _with_timeout(engine, timeout)
+
+
+IMPORT_WAIT_VARIABLE = "CAMPAIGN_IMPORT_WAIT_SECONDS"
+DEFAULT_IMPORT_WAIT_SECONDS = 600.0
+"""How long a writer waits for another to finish with a DuckDB file before it gives up."""
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process kept the DuckDB file locked for longer than the writer would wait."""
+
+
+def import_wait_seconds() -> float:
+    """`CAMPAIGN_IMPORT_WAIT_SECONDS`, else ten minutes (0: refuse at once)."""
+    text = os.environ.get(IMPORT_WAIT_VARIABLE, "").strip()
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_IMPORT_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_IMPORT_WAIT_SECONDS
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """DuckDB's refusal to open a file another process has open for writing (or reading)."""
+    text = str(getattr(error, "orig", None) or error)
+    return "Could not set lock on file" in text or "Conflicting lock" in text
+
+
+def _holder(error: BaseException) -> str:
+    match = re.search(r"\(PID (\d+)\)", str(getattr(error, "orig", None) or error))
+    return f"process {match.group(1)}" if match else "another process"
+
+
+def wait_for_write_access(
+    engine: sa.Engine, wait_seconds: float, on_wait: Callable[[str], None]
+) -> None:
+    """Take DuckDB's one-writer lock for this run, waiting while another process holds it.
+
+    DuckDB lets one process write a file, and a second importer started at the same time
+    would otherwise fail with a driver error. So it waits (saying so once through
+    `on_wait`), polling twice a second, and raises `DatabaseBusyError` after
+    `wait_seconds`. The connection stays in the engine's pool, so the lock is held until
+    the engine is disposed. PostgreSQL needs none of this: it takes as many writers as come.
+    """
+    if duckdb_file(str(engine.url)) is None:
+        return
+    deadline = time.monotonic() + wait_seconds
+    waiting = False
+    while True:
+        try:
+            with engine.connect():
+                return
+        except Exception as error:
+            if not is_lock_conflict(error):
+                raise
+            holder = _holder(error)
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(
+                    f"{holder} (another import, or the demo generator) is writing to "
+                    f"{duckdb_file(str(engine.url))} and did not finish within "
+                    f"{wait_seconds:g} s; nothing was imported: run the import again when it "
+                    "has finished"
+                ) from error
+            if not waiting:
+                on_wait(
+                    f"{duckdb_file(str(engine.url))} is in use by {holder} (DuckDB allows one "
+                    f"writer): waiting up to {wait_seconds:g} s for it to finish..."
+                )
+                waiting = True
+            time.sleep(0.5)

@@ -24,7 +24,14 @@ import sqlalchemy as sa
 
 from data.bulk import refresh_statistics
 from data.contracts import ImportConfig
-from data.database import create_writer_engine, duckdb_file, resolve_database_url
+from data.database import (
+    DatabaseBusyError,
+    create_writer_engine,
+    duckdb_file,
+    import_wait_seconds,
+    resolve_database_url,
+    wait_for_write_access,
+)
 from data.ingest_load import load_rows
 from data.ingest_read import FileError, SourceFile, read_source
 from data.ingest_validate import LINE, REASON, validate
@@ -179,15 +186,24 @@ def _parse_arguments(argv: list[str] | None) -> ImportConfig:
     )
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     config = _parse_arguments(argv)
     url = resolve_database_url(config.database_url)
     engine = create_writer_engine(url)
     try:
+        wait_for_write_access(engine, import_wait_seconds(), _say)
         create_schema(engine)
         results = import_files(engine, list(config.paths), config.ignore_unknown_columns)
+    except DatabaseBusyError as error:
+        print(f"not imported: {error}", file=sys.stderr)
+        return EXIT_FILE_ERROR
     except sa.exc.SQLAlchemyError as error:
-        print(f"cannot open the database {url}: {error}", file=sys.stderr)
+        shown = sa.make_url(url).render_as_string(hide_password=True)
+        print(f"cannot open the database {shown}: {error}", file=sys.stderr)
         return EXIT_FILE_ERROR
     finally:
         engine.dispose()

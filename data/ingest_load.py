@@ -37,6 +37,7 @@ def load_rows(connection: sa.Connection, table_name: str, rows: pl.DataFrame) ->
     if rows.height == 0:
         return LoadOutcome(0, 0, ())
     target = TABLES[table_name]
+    _one_writer_per_table(connection, table_name)
     stage = _staging_table(target)
     # No try/finally: on failure the caller's rollback undoes the CREATE as well, and a
     # DROP in an aborted PostgreSQL transaction would only hide the real error.
@@ -47,6 +48,18 @@ def load_rows(connection: sa.Connection, table_name: str, rows: pl.DataFrame) ->
     stage.drop(connection)
     already_present = rows.height - loaded - len(conflict_lines)
     return LoadOutcome(loaded, already_present, conflict_lines)
+
+
+def _one_writer_per_table(connection: sa.Connection, table_name: str) -> None:
+    """On PostgreSQL, two imports into one table take turns until the first commits.
+
+    Both would see the other's keys as absent, and the second's insert would then fail on
+    the primary key; with a transaction-scoped advisory lock the second waits, and its
+    statements (each a fresh READ COMMITTED snapshot) count the first's rows as already
+    present. DuckDB needs no lock here: one process writes a file at a time.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(table_name))))
 
 
 def _staging_table(target: sa.Table) -> sa.Table:
