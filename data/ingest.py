@@ -1,6 +1,11 @@
 """Import canonical CSV, Parquet and JSON Lines files into the event tables.
 
     python -m data.ingest PATH... [--db URL] [--rejects FILE] [--ignore-unknown-columns]
+    python -m data.ingest PATH... --format pinpoint|braze|clevertap [--db URL] [--rejects FILE]
+        [--conversion-event NAME] [--window-hours H] [--source-tz ZONE]
+
+A vendor's export (`--format`) is read by `data.vendors`; the rest of this module is the
+canonical format.
 
 Each file fills the table named by its stem (`message_events.csv`, `users.parquet`, ...)
 and follows the "Bad input" rules of ../shared/event-schema.md: every good row is loaded,
@@ -36,6 +41,12 @@ from data.ingest_load import load_rows
 from data.ingest_read import FileError, SourceFile, read_source
 from data.ingest_validate import LINE, REASON, validate
 from data.schema import create_schema
+from data.vendors.cli import (
+    CANONICAL,
+    add_vendor_arguments,
+    refuse_vendor_options,
+    vendor_main,
+)
 
 EXIT_OK, EXIT_REJECTS, EXIT_FILE_ERROR = 0, 1, 2
 REJECTS_FILE_NAME = "rejects.csv"
@@ -159,7 +170,7 @@ def exit_code(results: list[FileResult]) -> int:
     return EXIT_OK
 
 
-def _parse_arguments(argv: list[str] | None) -> ImportConfig:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m data.ingest",
         description="Import canonical CSV, Parquet or JSON Lines files; the file name "
@@ -177,7 +188,11 @@ def _parse_arguments(argv: list[str] | None) -> ImportConfig:
         action="store_true",
         help="skip columns the table does not have instead of refusing the file",
     )
-    arguments = parser.parse_args(argv)
+    add_vendor_arguments(parser)
+    return parser
+
+
+def _config(arguments: argparse.Namespace) -> ImportConfig:
     return ImportConfig(
         paths=tuple(arguments.paths),
         database_url=arguments.db,
@@ -191,7 +206,12 @@ def _say(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = _parse_arguments(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if arguments.format != CANONICAL:
+        return vendor_main(parser, arguments)
+    refuse_vendor_options(parser, arguments)
+    config = _config(arguments)
     url = resolve_database_url(config.database_url)
     engine = create_writer_engine(url)
     try:
