@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from data.demo import ensure_demo_database
-from ui import data_access, filters, nav
+from ui import auth, data_access, filters, nav
 from ui.format import timestamp
 from ui.url_state import ViewState
 
@@ -53,6 +53,7 @@ def _ensure_demo(url: str) -> None:
 def main() -> None:
     url = data_access.database_url()
     page = nav.build_navigation()
+    auth.require_sign_in()
     try:
         _ensure_demo(url)
         campaigns = data_access.campaigns(url)

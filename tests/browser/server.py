@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +44,21 @@ class AppServer:
             self.process.wait(timeout=15)
 
 
-def start_server(database_url: str, log: Path, timeout: float = 90.0) -> AppServer:
-    """Start the app against `database_url`; return once `/_stcore/health` answers."""
+def start_server(
+    database_url: str,
+    log: Path,
+    timeout: float = 90.0,
+    extra_args: Sequence[str] = (),
+    extra_env: Mapping[str, str] | None = None,
+) -> AppServer:
+    """Start the app against `database_url`; return once `/_stcore/health` answers.
+
+    `extra_args` go to `streamlit run` (e.g. `--secrets.files` for a sign-in test),
+    `extra_env` into its environment.
+    """
     port = free_port()
     environment = os.environ | {"CAMPAIGN_DB_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    environment |= dict(extra_env or {})
     handle = log.open("wb")
     process = subprocess.Popen(
         [
@@ -63,6 +75,7 @@ def start_server(database_url: str, log: Path, timeout: float = 90.0) -> AppServ
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *extra_args,
         ],
         cwd=ROOT,
         env=environment,
