@@ -29,6 +29,8 @@ Split = Literal["variant", "platform", "action"]
 
 GRANULARITIES: tuple[Granularity, ...] = ("day", "week", "month")
 SPLITS: tuple[Split, ...] = ("variant", "platform", "action")
+MAX_VALUE_LENGTH = 200
+"""Longer than any id, zone or date: a longer value is not a view, it is dropped unread."""
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -145,7 +147,12 @@ def parse_query(
     `default_tz` is used when the link has no `tz` (the viewer's zone, else UTC).
     """
     messages: list[str] = []
-    raw = {key: _single(value) for key, value in params.items()}
+    raw = {key: _single(value) for key, value in params.items() if key in PARAM_ORDER}
+    for key, text in list(raw.items()):
+        if len(text) > MAX_VALUE_LENGTH or not text.isprintable():
+            # a 10 kB value or a NUL byte is never an id: drop it without echoing it
+            messages.append(f"`{key}` is too long or holds control characters: it is ignored.")
+            del raw[key]
     fields: dict[str, object] = {}
 
     if raw.get("campaign"):
