@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data.audience import EXPORT_ROW_CAP
 from metrics.delivery import error_shares
 from metrics.report_model import DeviceRow, LinkRow, PlatformRow, rows_to_frame
 from ui import charts, data_access, page_kit, widgets
@@ -79,7 +80,8 @@ else:
 st.subheader("Segments to re-target")
 st.caption(
     "Distinct user ids, one per line, for the sidebar's range and filters: users who entered "
-    "the campaign, or users who received one action."
+    "the campaign, or users who received one action. A file holds at most "
+    f"{fmt.count(EXPORT_ROW_CAP)} ids (the first in user-id order)."
 )
 left, right = st.columns(2)
 with left:

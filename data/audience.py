@@ -23,6 +23,11 @@ RECEIPT_EVENTS = ("sent", "delivered", "received", "impression", "opened", "clic
 
 BATCH_SIZE = 10_000
 
+EXPORT_ROW_CAP = 1_000_000
+"""At most this many user ids in one downloaded file (about 15 MB): the app builds the file
+in memory when the button is clicked, so one click on a huge segment must not exhaust the
+server. The ids come in user_id order, so a capped file is the first million of them."""
+
 
 def segment_query(
     campaign_id: str,
@@ -79,11 +84,17 @@ def write_segment_csv(
     query: sa.Select[tuple[str]],
     out: TextIO,
     batch_size: int = BATCH_SIZE,
+    limit: int | None = None,
 ) -> int:
-    """Write the segment as a one-column CSV (`user_id` header) to `out`; return the rows."""
+    """Write the segment as a one-column CSV (`user_id` header) to `out`; return the rows.
+
+    `limit` keeps the first ids only (the app passes `EXPORT_ROW_CAP`).
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["user_id"])
     written = 0
+    if limit is not None:
+        query = query.limit(limit)
     for user_id in iter_segment_user_ids(connection, query, batch_size):
         writer.writerow([user_id])
         written += 1

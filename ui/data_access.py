@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data import catalog
-from data.audience import segment_query, write_segment_csv
+from data.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
 from data.database import (
     DEFAULT_DATABASE_URL,
     QueryTimeoutError,
@@ -221,7 +221,10 @@ def segment_csv(url: str, view: ViewState, action_id: str | None = None) -> Call
             exclude_test_users=scope.exclude_test_users,
         )
         out = io.StringIO()
-        _read(url, lambda connection: write_segment_csv(connection, query, out))
+        _read(
+            url,
+            lambda connection: write_segment_csv(connection, query, out, limit=EXPORT_ROW_CAP),
+        )
         return out.getvalue().encode("utf-8")
 
     return build
