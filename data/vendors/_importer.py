@@ -138,7 +138,7 @@ def _import_file(
                     )
                     continue
                 batch.add(mapped, line)
-                if len(batch) >= options.batch_records:
+                if batch.size >= options.batch_records:
                     _flush(connection, batch, result, writer, derivations, catalog, path)
                     batch = Batch()
                     consumed = _advance(bar, export.position(), consumed, result.read)

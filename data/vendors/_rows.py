@@ -139,6 +139,8 @@ _LATEST_MICROS = micros_of(dt.datetime(9999, 12, 31, tzinfo=dt.UTC))
 
 def text(value: Any) -> str | None:
     """An identifier or name as text: numbers without a `.0`, empty or missing as None."""
+    if type(value) is str:  # the common case first: this runs for every field of every record
+        return value or None
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
