@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 
+# Imported before any page draws: Altair checks `sys.modules` for pandas, so when several
+# sessions start at once on a fresh server, one could see pandas half-imported by another
+# session's thread and fail its charts (found by benchmarks/load.py).
+import pandas  # noqa: F401
 import streamlit as st
 
 from data.demo import ensure_demo_database

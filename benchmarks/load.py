@@ -44,8 +44,9 @@ SETTLED = """() => {
         && !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
-BROKEN = """() => Boolean(document.querySelector('[data-testid="stException"]'))
-    || [...document.querySelectorAll('[data-testid="stAlertContentError"]')].length > 0"""
+BROKEN = """() => [...document.querySelectorAll(
+        '[data-testid="stException"], [data-testid="stAlertContentError"]')]
+    .map(element => element.innerText).join(' | ')"""
 
 
 @dataclass
@@ -59,6 +60,8 @@ class LoadResult:
     p50: float | None = None
     p95: float | None = None
     max: float | None = None
+    first_visit_s: float | None = None
+    """The uncounted first visit of a fresh server (it imports its libraries then)."""
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
     error_samples: list[str] = field(default_factory=list)
@@ -80,8 +83,9 @@ async def _settle(page: Any, heading: str) -> None:
         timeout=STEP_TIMEOUT_MS
     )
     await page.wait_for_function(SETTLED, timeout=STEP_TIMEOUT_MS)
-    if await page.evaluate(BROKEN):
-        raise RuntimeError(f"{heading}: the page shows an error")
+    shown = await page.evaluate(BROKEN)
+    if shown:
+        raise RuntimeError(f"{heading} shows an error: {shown}")
 
 
 async def _session(
@@ -133,13 +137,19 @@ async def _session(
     await context.close()
 
 
-async def _drive(base_url: str, sessions: int, seconds: float) -> tuple[list[float], list[str]]:
+async def _drive(
+    base_url: str, sessions: int, seconds: float, warm_up: list[float]
+) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
     times: list[float] = []
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # one visit first, not counted: a fresh server imports its libraries on first use
+        started = time.monotonic()
+        await _session(browser, base_url, 0, started, warm_up, errors)
+        warm_up[:] = [time.monotonic() - started]
         deadline = time.monotonic() + seconds
         await asyncio.gather(
             *(
@@ -166,7 +176,9 @@ def run_load(
     result = LoadResult(sessions=sessions, seconds=seconds)
     if server_pid is not None:
         result.rss_before_mb = rss_mb(server_pid)
-    times, errors = asyncio.run(_drive(base_url.rstrip("/"), sessions, seconds))
+    warm_up: list[float] = []
+    times, errors = asyncio.run(_drive(base_url.rstrip("/"), sessions, seconds, warm_up))
+    result.first_visit_s = round(warm_up[0], 3) if warm_up else None
     if server_pid is not None:
         result.rss_after_mb = rss_mb(server_pid)
     result.steps = len(times) + len(errors)
