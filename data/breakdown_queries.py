@@ -10,11 +10,9 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
-from data.dialect import local_date, local_hour
 from data.event_queries import (
     count_where,
     distinct_users_where,
-    e,
     hard_bounce,
     is_type,
     scoped_events,
@@ -22,26 +20,6 @@ from data.event_queries import (
 )
 from data.frames import fetch_frame
 from data.scope import Scope
-
-
-def open_hours(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """`opened` events per local date and local hour: columns date, hour, opens."""
-    events = scoped_events(
-        scope,
-        event_types=["opened"],
-        derived={
-            "local_date": local_date(e.c.occurred_at, scope.tz),
-            "local_hour": local_hour(e.c.occurred_at, scope.tz),
-        },
-    )
-    query = sa.select(
-        events.c.local_date.label("date"),
-        events.c.local_hour.label("hour"),
-        sa.func.count().label("opens"),
-    ).group_by(events.c.local_date, events.c.local_hour)
-    return fetch_frame(
-        connection, query, schema={"date": pl.Date, "hour": pl.Int64, "opens": pl.Int64}
-    )
 
 
 def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
@@ -70,51 +48,6 @@ def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFr
             "clicks": pl.Int64,
         },
     )
-
-
-def variant_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """Per variant_id: in-range event counts, and users with an `entered` event under it.
-
-    `entered_users` feeds the sample-ratio check (entered events without a variant are
-    left out, as the glossary says).
-    """
-    events = scoped_events(
-        scope, event_types=["entered", "sent", "impression", "opened", "clicked", "failed"]
-    )
-    query = (
-        sa.select(
-            events.c.variant_id,
-            count_where(is_type(events, "sent")).label("messages_sent"),
-            count_where(is_type(events, "impression")).label("impressions"),
-            count_where(is_type(events, "opened")).label("opens"),
-            count_where(is_type(events, "clicked")).label("clicks"),
-            count_where(is_type(events, "failed")).label("errors"),
-            distinct_users_where(events, is_type(events, "entered")).label("entered_users"),
-        )
-        .where(events.c.variant_id.is_not(None))
-        .group_by(events.c.variant_id)
-    )
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {"variant_id": pl.String}
-    schema |= {
-        name: pl.Int64
-        for name in ("messages_sent", "impressions", "opens", "clicks", "errors", "entered_users")
-    }
-    return fetch_frame(connection, query, schema=schema)
-
-
-def action_clicks(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """Per action_id: in-range `clicked` events carrying it.
-
-    The action's received users come with the conversions figures, which count them
-    anyway for attribution: one distinct count, not two.
-    """
-    events = scoped_events(scope, event_types=["clicked"])
-    query = (
-        sa.select(events.c.action_id, sa.func.count().label("clicks"))
-        .where(events.c.action_id.is_not(None))
-        .group_by(events.c.action_id)
-    )
-    return fetch_frame(connection, query, schema={"action_id": pl.String, "clicks": pl.Int64})
 
 
 RUN_COUNT_COLUMNS: tuple[str, ...] = (

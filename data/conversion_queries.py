@@ -20,6 +20,7 @@ from data.event_queries import RECEIPT_TYPES, scope_conditions
 from data.frames import fetch_frame
 from data.schema import conversions, message_events, variants
 from data.scope import Scope
+from data.user_pass import id_bits, mask_chunks, or_where
 
 INTERACTION_TYPES = ("opened", "clicked")
 """Events preferred over bare receipts when a conversion is attributed to an action."""
@@ -70,12 +71,13 @@ def _control_variant_ids(campaign_id: str) -> sa.Select[tuple[str]]:
     )
 
 
-def per_user(events: sa.FromClause, scope: Scope) -> sa.Subquery:
-    """One row per user of `events`: control membership, anchor and in-range flags.
+def per_user(events: sa.FromClause, scope: Scope, variant_ids: list[str]) -> sa.Subquery:
+    """One row per user of `events`: control membership, anchor and variant memberships.
 
-    Control membership and anchors look at all time; the `*_in_range` flags are the
-    "with a ... event in range" conditions of receivers, the sent-users denominator and
-    control_users. The database drops the columns a query does not use.
+    Control membership and anchors look at all time. `v_receipt{k}` / `v_entry{k}` are
+    bit masks over `variant_ids` (62 a column) of the variants carried by the user's
+    in-range receipt / entry events: a converter's variants, for the per-variant
+    converted users (see `data.user_pass`, which computes the same masks for everyone).
     """
     is_control_event = sa.or_(
         events.c.event_type == "control",
@@ -93,11 +95,7 @@ def per_user(events: sa.FromClause, scope: Scope) -> sa.Subquery:
             sa.func.max(_flag(is_control_event)).label("is_control"),
             sa.func.min(sa.case((is_receipt, events.c.occurred_at))).label("first_receipt"),
             sa.func.min(sa.case((is_entry, events.c.occurred_at))).label("first_entry"),
-            sa.func.max(_flag(sa.and_(is_receipt, in_range))).label("received_in_range"),
-            sa.func.max(_flag(sa.and_(events.c.event_type == "sent", in_range))).label(
-                "sent_in_range"
-            ),
-            sa.func.max(_flag(sa.and_(is_entry, in_range))).label("entered_in_range"),
+            *_variant_masks(events, variant_ids, in_range, is_receipt, is_entry),
         )
         .group_by(events.c.user_id)
         .subquery()
@@ -109,37 +107,30 @@ def per_user(events: sa.FromClause, scope: Scope) -> sa.Subquery:
         grouped.c.user_id,
         grouped.c.is_control,
         anchor.label("anchor"),
-        grouped.c.received_in_range,
-        grouped.c.sent_in_range,
-        grouped.c.entered_in_range,
+        *(grouped.c[name] for name in variant_mask_names(variant_ids)),
     ).subquery()
 
 
-TOTALS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "receivers": pl.Int64,
-    "sent_users": pl.Int64,
-    "control_users": pl.Int64,
-}
+def variant_mask_names(variant_ids: list[str]) -> list[str]:
+    """The names of the variant mask columns for `variant_ids`, in order."""
+    return [f"v_{kind}{k}" for k in mask_chunks(variant_ids) for kind in ("receipt", "entry")]
 
 
-def load_user_totals(connection: sa.Connection, scope: Scope) -> dict[str, int]:
-    """receivers, users with a `sent` event in range (sent_users) and control_users.
-
-    One grouping by user, then three conditional counts: exact distinct counts for the
-    price of one.
-    """
-    people = per_user(campaign_events(scope), scope)
-    query = sa.select(
-        sa.func.count()
-        .filter(sa.and_(people.c.is_control == 0, people.c.received_in_range == 1))
-        .label("receivers"),
-        sa.func.count().filter(people.c.sent_in_range == 1).label("sent_users"),
-        sa.func.count()
-        .filter(sa.and_(people.c.is_control == 1, people.c.entered_in_range == 1))
-        .label("control_users"),
-    )
-    row = fetch_frame(connection, query, schema=TOTALS_SCHEMA).row(0, named=True)
-    return {key: int(value or 0) for key, value in row.items()}
+def _variant_masks(
+    events: sa.FromClause,
+    variant_ids: list[str],
+    in_range: sa.ColumnElement[bool],
+    is_receipt: sa.ColumnElement[bool],
+    is_entry: sa.ColumnElement[bool],
+) -> list[sa.Label[int]]:
+    masks = []
+    for k in mask_chunks(variant_ids):
+        bits = id_bits(events.c.variant_id, variant_ids, k)
+        masks += [
+            or_where(sa.and_(in_range, is_receipt), bits, f"v_receipt{k}"),
+            or_where(sa.and_(in_range, is_entry), bits, f"v_entry{k}"),
+        ]
+    return masks
 
 
 def converting_users(scope: Scope, conversion_event: str) -> sa.Select[tuple[str]]:
@@ -170,6 +161,7 @@ def qualifying_conversions(
     scope: Scope,
     conversion_event: str,
     window_hours: int,
+    variant_ids: list[str],
     events: sa.FromClause | None = None,
 ) -> sa.Subquery:
     """Conversion rows of the goal, in range, inside [anchor, anchor + window] (inclusive).
@@ -183,7 +175,7 @@ def qualifying_conversions(
     """
     if events is None:
         events = campaign_events(scope, only_users=converting_users(scope, conversion_event))
-    people = per_user(events, scope)
+    people = per_user(events, scope, variant_ids)
     window = sa.bindparam("window", dt.timedelta(hours=window_hours), type_=sa.Interval)
     return (
         sa.select(
@@ -192,6 +184,7 @@ def qualifying_conversions(
             conversions.c.occurred_at,
             conversions.c.revenue,
             people.c.is_control,
+            *(people.c[name] for name in variant_mask_names(variant_ids)),
         )
         .select_from(conversions.join(people, people.c.user_id == conversions.c.user_id))
         .where(
@@ -218,7 +211,11 @@ CONVERSION_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 def load_conversion_rows(
-    connection: sa.Connection, scope: Scope, conversion_event: str, window_hours: int
+    connection: sa.Connection,
+    scope: Scope,
+    conversion_event: str,
+    window_hours: int,
+    variant_ids: list[str] | None = None,
 ) -> pl.DataFrame:
     """One row per qualifying conversion, with what attribution and click-through need.
 
@@ -229,13 +226,19 @@ def load_conversion_rows(
     `impression`-or-`opened` event of C happened at or before it. Control conversions
     carry null action and false flags: they are never attributed.
 
+    Each row also carries the user's variant masks over `variant_ids` (see `per_user`).
+
     Two aggregations instead of a window function: per conversion, the times of the last
     interaction and the last receipt with an action; then the action at that time.
     """
+    variant_ids = variant_ids or []
+    masks = variant_mask_names(variant_ids)
     read_events = converter_events(
         scope, conversion_event, shared=connection.dialect.name == "duckdb"
     )
-    qualifying = qualifying_conversions(scope, conversion_event, window_hours, read_events())
+    qualifying = qualifying_conversions(
+        scope, conversion_event, window_hours, variant_ids, read_events()
+    )
     events = read_events()
     candidate = events.c.action_id.is_not(None)
     is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
@@ -245,6 +248,7 @@ def load_conversion_rows(
         qualifying.c.occurred_at,
         qualifying.c.revenue,
         qualifying.c.is_control,
+        *(qualifying.c[name] for name in masks),
     ]
     before_conversion = sa.and_(
         events.c.user_id == qualifying.c.user_id,
@@ -287,6 +291,7 @@ def load_conversion_rows(
         timed.c.is_control,
         timed.c.clicked_before,
         timed.c.viewed_before,
+        *(timed.c[name] for name in masks),
     ]
     query = (
         sa.select(
@@ -298,116 +303,13 @@ def load_conversion_rows(
             sa.func.max(events.c.action_id).label("action_id"),
             (sa.func.coalesce(timed.c.clicked_before, 0) == 1).label("clicked_before"),
             (sa.func.coalesce(timed.c.viewed_before, 0) == 1).label("viewed_before"),
+            *(timed.c[name] for name in masks),
         )
         .select_from(timed.outerjoin(events, chosen))
         .group_by(*outer_keys)
     )
-    frame = fetch_frame(connection, query, schema=CONVERSION_ROWS_SCHEMA)
+    schema = CONVERSION_ROWS_SCHEMA | dict.fromkeys(masks, pl.Int64)
+    frame = fetch_frame(connection, query, schema=schema)
     if frame.height == 0:
-        return pl.DataFrame(schema=CONVERSION_ROWS_SCHEMA)
-    return frame.select(list(CONVERSION_ROWS_SCHEMA))
-
-
-ACTION_RECEIVERS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "action_id": pl.String,
-    "received_users": pl.Int64,
-}
-
-
-def load_action_receivers(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """Per action_id: users with an in-range receipt event carrying that action."""
-    events = campaign_events(scope)
-    query = (
-        sa.select(
-            events.c.action_id,
-            sa.func.count(sa.distinct(events.c.user_id)).label("received_users"),
-        )
-        .where(
-            events.c.action_id.is_not(None),
-            events.c.event_type.in_(RECEIPT_TYPES),
-            _in_range(events.c.occurred_at, scope),
-        )
-        .group_by(events.c.action_id)
-        .order_by(events.c.action_id)
-    )
-    frame = fetch_frame(connection, query, schema=ACTION_RECEIVERS_SCHEMA)
-    if frame.height == 0:
-        return pl.DataFrame(schema=ACTION_RECEIVERS_SCHEMA)
-    return frame
-
-
-VARIANT_USERS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "variant_id": pl.String,
-    "users": pl.Int64,
-    "converted_users": pl.Int64,
-}
-
-
-def load_variant_users(
-    connection: sa.Connection,
-    scope: Scope,
-    conversion_event: str | None,
-    window_hours: int,
-) -> pl.DataFrame:
-    """Per variant_id seen in range: its users and how many of them converted.
-
-    A variant marked is_control counts the users with an in-range `entered` or `control`
-    event carrying it (control users by definition), and their control conversions; any
-    other variant counts users with an in-range receipt event carrying it, and their
-    treatment conversions. `converted_users` is null when the campaign has no goal.
-    """
-    events = campaign_events(scope)
-    grouped = (
-        sa.select(
-            events.c.variant_id,
-            events.c.user_id,
-            sa.func.max(_flag(events.c.event_type.in_(RECEIPT_TYPES))).label("has_receipt"),
-            sa.func.max(_flag(events.c.event_type.in_(CONTROL_ENTRY_TYPES))).label("has_entry"),
-        )
-        .where(events.c.variant_id.is_not(None), _in_range(events.c.occurred_at, scope))
-        .group_by(events.c.variant_id, events.c.user_id)
-        .subquery()
-    )
-    # The control-variant test once per (variant, user) pair, not once per use below.
-    pairs = sa.select(
-        grouped,
-        _flag(grouped.c.variant_id.in_(_control_variant_ids(scope.campaign_id))).label(
-            "control_variant"
-        ),
-    ).subquery()
-    control_variant = pairs.c.control_variant == 1
-    is_member = sa.or_(
-        sa.and_(control_variant, pairs.c.has_entry == 1),
-        sa.and_(pairs.c.control_variant == 0, pairs.c.has_receipt == 1),
-    )
-    source: sa.FromClause = pairs
-    if conversion_event is None:
-        converted: sa.ColumnElement[int | None] = sa.null()
-    else:
-        qualifying = qualifying_conversions(scope, conversion_event, window_hours)
-        converters = (
-            sa.select(qualifying.c.user_id, sa.func.max(qualifying.c.is_control).label("control"))
-            .group_by(qualifying.c.user_id)
-            .subquery()
-        )
-        source = pairs.outerjoin(converters, converters.c.user_id == pairs.c.user_id)
-        # A control variant's members convert as control users, any other's as treatment.
-        same_side = sa.or_(
-            sa.and_(control_variant, converters.c.control == 1),
-            sa.and_(pairs.c.control_variant == 0, converters.c.control == 0),
-        )
-        converted = sa.func.count().filter(sa.and_(is_member, same_side))
-    query = (
-        sa.select(
-            pairs.c.variant_id,
-            sa.func.count().filter(is_member).label("users"),
-            converted.label("converted_users"),
-        )
-        .select_from(source)
-        .group_by(pairs.c.variant_id)
-        .order_by(pairs.c.variant_id)
-    )
-    frame = fetch_frame(connection, query, schema=VARIANT_USERS_SCHEMA)
-    if frame.height == 0:
-        return pl.DataFrame(schema=VARIANT_USERS_SCHEMA)
-    return frame.select(list(VARIANT_USERS_SCHEMA))
+        return pl.DataFrame(schema=schema)
+    return frame.select(list(schema))

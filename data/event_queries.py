@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 import sqlalchemy as sa
 
-from data.dialect import Granularity, local_bucket
+from data.dialect import Granularity
 from data.frames import fetch_frame
+from data.local_time import date_of_day_number, local_bucket_number
 from data.schema import message_events, users
 from data.scope import Scope
 
@@ -165,86 +166,6 @@ def campaign_has_delivered(connection: sa.Connection, scope: Scope) -> bool:
     return bool(connection.execute(query).all())
 
 
-TOTAL_COUNT_COLUMNS: tuple[str, ...] = (
-    "entered",
-    "sent",
-    "delivered",
-    "hard_bounced",
-    "soft_bounced",
-    "bounced",
-    "failed",
-    "impression",
-    "opened",
-    "clicked",
-    "dismissed",
-    "unsubscribed",
-    "complained",
-)
-TOTAL_USER_COLUMNS: tuple[str, ...] = (
-    "entered_users",
-    "impression_users",
-    "opened_users",
-    "clicked_users",
-    "engaged_users",
-    "delivered_users",
-    "sent_unbounced_users",
-)
-TOTALS_SCHEMA: dict[str, type[pl.DataType]] = {
-    name: pl.Int64 for name in TOTAL_COUNT_COLUMNS + TOTAL_USER_COLUMNS
-}
-
-
-def event_totals(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """One row: event counts by type, and every distinct-user count of the KPIs.
-
-    Counts per user first (one pass, one hash table over users), then sums and counts of
-    users with a nonzero count: the distinct counts come out exact and all at once.
-    """
-    events = scoped_events(scope)
-    per_type = {
-        name: count_where(is_type(events, name))
-        for name in TOTAL_COUNT_COLUMNS
-        if name not in ("hard_bounced", "soft_bounced")
-    }
-    per_type["hard_bounced"] = count_where(hard_bounce(events))
-    per_type["soft_bounced"] = count_where(soft_bounce(events))
-    per_user = (
-        sa.select(events.c.user_id, *(value.label(name) for name, value in per_type.items()))
-        .group_by(events.c.user_id)
-        .subquery("per_user")
-    )
-    u = per_user.c
-    users_with = {
-        "entered_users": u.entered > 0,
-        "impression_users": u.impression > 0,
-        "opened_users": u.opened > 0,
-        "clicked_users": u.clicked > 0,
-        "engaged_users": sa.or_(u.opened > 0, u.clicked > 0),
-        "delivered_users": u.delivered > 0,
-        "sent_unbounced_users": sa.and_(u.sent > 0, u.bounced == 0),
-    }
-    query = sa.select(
-        *(sa.func.coalesce(sa.func.sum(u[name]), 0).label(name) for name in TOTAL_COUNT_COLUMNS),
-        *(count_where(condition).label(name) for name, condition in users_with.items()),
-    )
-    return fetch_frame(connection, query, schema=TOTALS_SCHEMA)
-
-
-def error_codes(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """`failed` events per error_code (NULL as `unknown`), most frequent first."""
-    events = scoped_events(
-        scope,
-        event_types=["failed"],
-        derived={"code": sa.func.coalesce(e.c.error_code, sa.literal(UNKNOWN))},
-    )
-    query = (
-        sa.select(events.c.code.label("error_code"), sa.func.count().label("errors"))
-        .group_by(events.c.code)
-        .order_by(sa.func.count().desc(), events.c.code)
-    )
-    return fetch_frame(connection, query, schema={"error_code": pl.String, "errors": pl.Int64})
-
-
 BUCKET_COUNT_COLUMNS: tuple[str, ...] = (
     "messages_sent",
     "delivered_events",
@@ -257,6 +178,28 @@ BUCKET_COUNT_COLUMNS: tuple[str, ...] = (
     "unique_impressions",
 )
 
+BUCKET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"date": pl.Date, "split": pl.String}
+
+
+def _bucketed_events(
+    scope: Scope, granularity: Granularity, split_by: str | None, event_types: Sequence[str]
+) -> sa.Subquery:
+    """In-range events of `event_types` with their local bucket (a day number) and split."""
+    return scoped_events(
+        scope,
+        event_types=event_types,
+        derived={
+            "bucket": local_bucket_number(e.c.occurred_at, scope, granularity),
+            "split": split_expression(split_by) if split_by else sa.literal("all"),
+        },
+        with_user_attributes=split_by == "platform",
+    )
+
+
+def _with_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Replace the `bucket` day numbers of a frame by a `date` column."""
+    return frame.with_columns(date_of_day_number(pl.col("bucket")).alias("date")).drop("bucket")
+
 
 def bucket_counts(
     connection: sa.Connection,
@@ -267,26 +210,17 @@ def bucket_counts(
     """Per local bucket (and split value): event counts and users with an impression.
 
     Columns: date, split, and BUCKET_COUNT_COLUMNS. Only buckets with events come back;
-    the series fills in the empty ones.
+    the series fills in the empty ones. Two statements: the counts (cheap), and the users
+    with an impression, which read impression events only.
     """
-    derived = {"bucket": local_bucket(e.c.occurred_at, scope.tz, granularity)}
-    derived["split"] = split_expression(split_by) if split_by else sa.literal("all")
-    events = scoped_events(
+    events = _bucketed_events(
         scope,
-        event_types=[
-            "sent",
-            "delivered",
-            "bounced",
-            "impression",
-            "opened",
-            "clicked",
-            "dismissed",
-        ],
-        derived=derived,
-        with_user_attributes=split_by == "platform",
+        granularity,
+        split_by,
+        ["sent", "delivered", "bounced", "impression", "opened", "clicked", "dismissed"],
     )
     query = sa.select(
-        events.c.bucket.label("date"),
+        events.c.bucket,
         events.c.split,
         count_where(is_type(events, "sent")).label("messages_sent"),
         count_where(is_type(events, "delivered")).label("delivered_events"),
@@ -296,11 +230,36 @@ def bucket_counts(
         count_where(is_type(events, "opened")).label("opens"),
         count_where(is_type(events, "clicked")).label("clicks"),
         count_where(is_type(events, "dismissed")).label("dismissals"),
-        distinct_users_where(events, is_type(events, "impression")).label("unique_impressions"),
     ).group_by(events.c.bucket, events.c.split)
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {"date": pl.Date, "split": pl.String}
-    schema |= {name: pl.Int64 for name in BUCKET_COUNT_COLUMNS}
-    return fetch_frame(connection, query, schema=schema)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"bucket": pl.Int64, "split": pl.String}
+    schema |= {name: pl.Int64 for name in BUCKET_COUNT_COLUMNS if name != "unique_impressions"}
+    counts = _with_dates(fetch_frame(connection, query, schema=schema))
+    uniques = impression_users(connection, scope, granularity, split_by)
+    return (
+        counts.join(uniques, on=["date", "split"], how="full", coalesce=True)
+        .with_columns(pl.col(BUCKET_COUNT_COLUMNS).fill_null(0))
+        .select("date", "split", *BUCKET_COUNT_COLUMNS)
+    )
+
+
+def impression_users(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    split_by: str | None = None,
+) -> pl.DataFrame:
+    """Users with an in-range impression per local bucket (and split): date, split,
+    unique_impressions. Reads impression events only, so it costs nothing for a push."""
+    events = _bucketed_events(scope, granularity, split_by, ["impression"])
+    query = sa.select(
+        events.c.bucket,
+        events.c.split,
+        sa.func.count(sa.distinct(events.c.user_id)).label("unique_impressions"),
+    ).group_by(events.c.bucket, events.c.split)
+    schema = {"bucket": pl.Int64, "split": pl.String, "unique_impressions": pl.Int64}
+    return _with_dates(fetch_frame(connection, query, schema=schema)).select(
+        "date", "split", "unique_impressions"
+    )
 
 
 def first_impression_buckets(
@@ -328,11 +287,12 @@ def first_impression_buckets(
     )
     bucketed = sa.select(
         firsts.c.split,
-        local_bucket(firsts.c.first_impression_at, scope.tz, granularity).label("bucket"),
+        local_bucket_number(firsts.c.first_impression_at, scope, granularity).label("bucket"),
     ).subquery("bucketed")
     query = sa.select(
-        bucketed.c.bucket.label("date"), bucketed.c.split, sa.func.count().label("new_users")
+        bucketed.c.bucket, bucketed.c.split, sa.func.count().label("new_users")
     ).group_by(bucketed.c.bucket, bucketed.c.split)
-    return fetch_frame(
-        connection, query, schema={"date": pl.Date, "split": pl.String, "new_users": pl.Int64}
+    schema = {"bucket": pl.Int64, "split": pl.String, "new_users": pl.Int64}
+    return _with_dates(fetch_frame(connection, query, schema=schema)).select(
+        "date", "split", "new_users"
     )

@@ -13,8 +13,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.conversion_queries import campaign_events
-from data.dialect import local_date
 from data.frames import fetch_frame
+from data.local_time import date_of_day_number, local_day_number, offset_segments
 from data.schema import sessions
 from data.scope import Scope
 
@@ -42,7 +42,9 @@ def load_session_buckets(
     population = sa.select(events.c.user_id).where(events.c.event_type == "entered").distinct()
     located = (
         sa.select(
-            local_date(sessions.c.started_at, scope.tz).label("date"),
+            local_day_number(
+                sessions.c.started_at, offset_segments(scope.tz, window_start, window_end)
+            ).label("day"),
             sa.case((sessions.c.started_at >= campaign_start, 1), else_=0).label("during"),
             sessions.c.duration_seconds,
         )
@@ -55,15 +57,19 @@ def load_session_buckets(
     )
     query = (
         sa.select(
-            located.c.date,
+            located.c.day,
             (located.c.during == 1).label("during"),
             sa.func.count().label("sessions"),
             sa.func.sum(located.c.duration_seconds).label("total_seconds"),
         )
-        .group_by(located.c.date, located.c.during)
-        .order_by(located.c.date, located.c.during)
+        .group_by(located.c.day, located.c.during)
+        .order_by(located.c.day, located.c.during)
     )
-    frame = fetch_frame(connection, query, schema=SESSION_BUCKETS_SCHEMA)
+    schema = {"day": pl.Int64} | SESSION_BUCKETS_SCHEMA
+    del schema["date"]
+    frame = fetch_frame(connection, query, schema=schema)
     if frame.height == 0:
         return pl.DataFrame(schema=SESSION_BUCKETS_SCHEMA)
-    return frame.select(list(SESSION_BUCKETS_SCHEMA))
+    return frame.select(
+        date_of_day_number(pl.col("day")).alias("date"), *list(SESSION_BUCKETS_SCHEMA)[1:]
+    )

@@ -14,17 +14,12 @@ import polars as pl
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
-from data.catalog import campaign_actions, campaign_variants
-from data.conversion_queries import (
-    load_action_receivers,
-    load_conversion_rows,
-    load_user_totals,
-    load_variant_users,
-)
 from data.scope import Scope
+from data.user_pass import BITS_PER_MASK, Variant
 from metrics.attribution import attributed_conversions, through_conversions
 from metrics.rates import ratio
 from metrics.report_model import CampaignInfo, ConversionFigures
+from metrics.view_data import ViewData, read_view
 
 KPI_KEYS: tuple[str, ...] = ("control_users", *ConversionFigures.model_fields)
 
@@ -170,38 +165,51 @@ def daily_conversions(
     )
 
 
-def _kpi_inputs(
-    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
-) -> tuple[dict[str, int], pl.DataFrame | None]:
-    """User totals and qualifying conversion rows (None without a goal): the KPIs' inputs."""
-    goal = campaign.conversion_event
-    totals = load_user_totals(connection, scope)
-    if goal is None:
-        return totals, None
-    return totals, load_conversion_rows(connection, scope, goal, campaign.conversion_window_hours)
+def converted_by_variant(
+    conversion_rows: pl.DataFrame | None, variants: list[Variant]
+) -> pl.DataFrame:
+    """Per variant: its users who converted (treatment side), or control users who did
+    (control variant). Columns variant_id, converted_users; null without a goal.
+
+    A user's variants are the bit masks on their conversion rows (see
+    `data.conversion_queries.per_user`): receipt events for a treatment variant, entry
+    events for a control one, in range.
+    """
+    if conversion_rows is None:
+        converted: list[int | None] = [None] * len(variants)
+    else:
+        converters = conversion_rows.unique("user_id")
+        converted = []
+        for index, variant in enumerate(variants):
+            chunk, bit = divmod(index, BITS_PER_MASK)
+            kind = "entry" if variant.is_control else "receipt"
+            member = (pl.col(f"v_{kind}{chunk}") & (1 << bit)) != 0
+            side = pl.col("is_control") if variant.is_control else ~pl.col("is_control")
+            converted.append(converters.filter(member & side).height)
+    return pl.DataFrame(
+        {"variant_id": [variant.variant_id for variant in variants], "converted_users": converted},
+        schema={"variant_id": pl.String, "converted_users": pl.Int64},
+    )
 
 
-def conversion_kpi_report(
-    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
-) -> dict[str, int | float | None]:
-    """Only the Conversions keys (and control_users): two of the full report's queries."""
-    return conversion_kpis(*_kpi_inputs(connection, scope, campaign))
+def conversion_result(view: ViewData, tz: str) -> ConversionResult:
+    """Every conversion figure of a view, from its reads (no I/O)."""
+    rows = view.conversion_rows
+    has_goal = view.campaign.conversion_event is not None
+    counted = view.users.variants.select("variant_id", "users").join(
+        converted_by_variant(rows, view.variants), on="variant_id", how="left"
+    )
+    return ConversionResult(
+        kpis=conversion_kpis(view.users.totals, rows),
+        actions=action_table(view.catalog_actions, view.users.actions, rows),
+        variants=variant_table(view.catalog_variants, counted, has_goal),
+        daily_conversions=daily_conversions(rows, tz),
+        daily_control_conversions=daily_conversions(rows, tz, control=True),
+    )
 
 
 def conversion_report(
     connection: sa.Connection, scope: Scope, campaign: CampaignInfo
 ) -> ConversionResult:
-    """Every conversion figure of `campaign` over `scope` (a handful of reduced queries)."""
-    goal = campaign.conversion_event
-    totals, rows = _kpi_inputs(connection, scope, campaign)
-    receivers = load_action_receivers(connection, scope)
-    counted = load_variant_users(connection, scope, goal, campaign.conversion_window_hours)
-    return ConversionResult(
-        kpis=conversion_kpis(totals, rows),
-        actions=action_table(campaign_actions(connection, scope.campaign_id), receivers, rows),
-        variants=variant_table(
-            campaign_variants(connection, scope.campaign_id), counted, goal is not None
-        ),
-        daily_conversions=daily_conversions(rows, scope.tz),
-        daily_control_conversions=daily_conversions(rows, scope.tz, control=True),
-    )
+    """Every conversion figure of `campaign` over `scope` (the view's three passes)."""
+    return conversion_result(read_view(connection, scope, campaign, "day"), scope.tz)

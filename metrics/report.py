@@ -19,25 +19,12 @@ from typing import Any, NoReturn
 import polars as pl
 import sqlalchemy as sa
 
-from data.breakdown_queries import (
-    action_clicks,
-    link_counts,
-    open_hours,
-    platform_device_counts,
-    run_counts,
-    variant_counts,
-)
-from data.catalog import (
-    campaign_actions,
-    campaign_variants,
-    data_as_of,
-    get_campaign,
-    newest_campaign_event,
-)
+from data.breakdown_queries import link_counts, platform_device_counts, run_counts
+from data.catalog import data_as_of, get_campaign, newest_campaign_event
 from data.database import create_reader_engine, resolve_database_url
-from data.event_queries import campaign_has_delivered, error_codes, event_totals
+from data.event_queries import impression_users
 from data.scope import Granularity, Scope, zone_named
-from metrics.conversions import ConversionResult, conversion_kpi_report, conversion_report
+from metrics.conversions import ConversionResult, conversion_result
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
 from metrics.experiments import srm_p_value, uplift, variant_rows
@@ -52,9 +39,16 @@ from metrics.report_model import (
     RangeInfo,
 )
 from metrics.runs import link_rows, run_rows
-from metrics.series import campaign_series
+from metrics.series import bucket_starts, report_series
 from metrics.sessions import sessions_report
-from metrics.splits import device_rows, entered_by_variant, platform_rows, variant_counts_table
+from metrics.splits import (
+    device_rows,
+    entered_by_variant,
+    platform_rows,
+    variant_counts_table,
+    variant_event_counts,
+)
+from metrics.view_data import ViewData, read_view
 
 CONVERSION_KEYS: tuple[str, ...] = tuple(ConversionFigures.model_fields)
 
@@ -95,42 +89,47 @@ def default_scope(
 def build_report(
     connection: sa.Connection, scope: Scope, granularity: Granularity = "day"
 ) -> CampaignReport:
-    """Every figure of the glossary for `scope`, as the report contract's models."""
-    campaign = campaign_info(connection, scope.campaign_id)
-    has_delivered = campaign_has_delivered(connection, scope)
-    conversions = conversion_report(connection, scope, campaign)
-    has_goal = campaign.conversion_event is not None
-    kpis = _kpis(connection, scope, conversions.kpis, has_delivered=has_delivered)
+    """Every figure of the glossary for `scope`, as the report contract's models.
 
-    series = campaign_series(
-        connection,
-        scope,
+    Three passes over the campaign's events (`metrics.view_data`), then one small
+    statement each for the unique impressions per bucket, runs, links, platforms and
+    devices, and sessions; everything else is Polars over their results.
+    """
+    campaign = campaign_info(connection, scope.campaign_id)
+    view = read_view(connection, scope, campaign, granularity)
+    conversions = conversion_result(view, scope.tz)
+    has_goal = campaign.conversion_event is not None
+    series = report_series(
+        view,
+        impression_users(connection, scope, granularity),
+        bucket_starts(scope, granularity),
         granularity,
-        has_delivered=has_delivered,
         daily_conversions=conversions.daily_conversions if has_goal else None,
     )
-    variant_events = variant_counts(connection, scope)
-    variants_meta = campaign_variants(connection, scope.campaign_id)
-    variant_table = variant_counts_table(variant_events, conversions.variants)
+    variant_events = variant_event_counts(view)
     allocations = dict(
         zip(
-            variants_meta["variant_id"].to_list(),
-            variants_meta["allocation"].to_list(),
+            view.catalog_variants["variant_id"].to_list(),
+            view.catalog_variants["allocation"].to_list(),
             strict=True,
         )
     )
     devices = platform_device_counts(connection, scope)
-    opens_by_hour = open_hours(connection, scope)
+    opens_by_hour = view.counts.opens_by_hour()
     return CampaignReport(
         campaign=campaign,
         range=RangeInfo(start=scope.start, end=scope.end, tz=scope.tz),
         granularity=granularity,
         data_as_of=data_as_of(connection),
-        kpis=kpis,
-        variants=variant_rows(variants_meta, variant_table, has_goal=has_goal),
+        kpis=_kpis(view, conversions.kpis),
+        variants=variant_rows(
+            view.catalog_variants,
+            variant_counts_table(variant_events, conversions.variants),
+            has_goal=has_goal,
+        ),
         srm_p_value=srm_p_value(entered_by_variant(variant_events), allocations),
-        actions=_action_rows(connection, scope, conversions),
-        runs=run_rows(run_counts(connection, scope), has_delivered=has_delivered),
+        actions=_action_rows(view, conversions),
+        runs=run_rows(run_counts(connection, scope), has_delivered=view.has_delivered),
         links=link_rows(link_counts(connection, scope)),
         platforms=platform_rows(devices),
         devices=device_rows(devices),
@@ -142,30 +141,22 @@ def build_report(
 
 
 def campaign_kpis(connection: sa.Connection, scope: Scope) -> Kpis:
-    """Only the `kpis` of the report, for a list of campaigns: about a third of its cost.
+    """Only the `kpis` of the report, for a list of campaigns.
 
-    The same queries and functions as `build_report`'s `kpis`, without the series, splits,
-    variants, actions and sessions, so the Campaigns page shows the very same numbers.
+    The same passes and functions as `build_report`'s `kpis`, without the series, splits
+    and sessions, so the Campaigns page shows the very same numbers.
     """
     campaign = campaign_info(connection, scope.campaign_id)
-    return _kpis(
-        connection,
-        scope,
-        conversion_kpi_report(connection, scope, campaign),
-        has_delivered=campaign_has_delivered(connection, scope),
-    )
+    view = read_view(connection, scope, campaign, "day")
+    return _kpis(view, conversion_result(view, scope.tz).kpis)
 
 
-def _kpis(
-    connection: sa.Connection,
-    scope: Scope,
-    conversion_figures: dict[str, int | float | None],
-    *,
-    has_delivered: bool,
-) -> Kpis:
+def _kpis(view: ViewData, conversion_figures: dict[str, int | float | None]) -> Kpis:
     """Delivery, engagement and conversion figures, with the uplift, as one flat model."""
-    totals: dict[str, int] = event_totals(connection, scope).row(0, named=True)
-    delivery = delivery_figures(totals, error_codes(connection, scope), has_delivered=has_delivered)
+    totals = view.counts.totals() | view.users.totals
+    delivery = delivery_figures(
+        totals, view.counts.errors_by_code(), has_delivered=view.has_delivered
+    )
     engagement = engagement_figures(totals, recipients=delivery.recipients)
     return Kpis(
         **delivery.model_dump(),
@@ -185,23 +176,25 @@ def _conversion_kpis(figures: dict[str, int | float | None]) -> dict[str, Any]:
     return kpis
 
 
-def _action_rows(
-    connection: sa.Connection, scope: Scope, conversions: ConversionResult
-) -> list[ActionRow]:
+def _action_rows(view: ViewData, conversions: ConversionResult) -> list[ActionRow]:
     """Every action of C in flow order, zeros included: received users and attributed
-    conversions (null without a goal) from the conversions figures, clicks from ours.
+    conversions (null without a goal) from the conversions figures, clicks from the counts.
     """
-    actions = campaign_actions(connection, scope.campaign_id).select(
-        "action_id", "name", "position"
-    )
+    actions = view.catalog_actions.select("action_id", "name", "position")
     received = conversions.actions.select(
         pl.col("action_id").cast(pl.String),
         pl.col("received_users").cast(pl.Int64),
         pl.col("attributed_conversions").cast(pl.Int64),
     )
+    clicks = (
+        view.counts.by_day()
+        .filter(pl.col("action_id").is_not_null())
+        .group_by("action_id")
+        .agg(pl.col("clicked").sum().alias("clicks"))
+    )
     frame = (
         actions.join(received, on="action_id", how="left", maintain_order="left")
-        .join(action_clicks(connection, scope), on="action_id", how="left", maintain_order="left")
+        .join(clicks, on="action_id", how="left", maintain_order="left")
         .with_columns(pl.col("received_users", "clicks").fill_null(0))
     )
     return [ActionRow.model_validate(row) for row in frame.iter_rows(named=True)]

@@ -21,6 +21,7 @@ from metrics.conversions import conversion_report
 from metrics.delivery import delivered_expr
 from metrics.rates import ratio_expr
 from metrics.report_model import CampaignInfo
+from metrics.view_data import ViewData
 
 EXPLORABLE_FIGURES: dict[str, str] = {
     "messages_sent": "Messages sent",
@@ -139,23 +140,63 @@ def conversions_by_bucket(
     )
 
 
-def campaign_series(
-    connection: sa.Connection,
-    scope: Scope,
+COUNT_NAMES: dict[str, str] = {
+    "sent": "messages_sent",
+    "delivered": "delivered_events",
+    "hard_bounced": "hard_bounces",
+    "soft_bounced": "soft_bounces",
+    "impression": "impressions",
+    "opened": "opens",
+    "clicked": "clicks",
+    "dismissed": "dismissals",
+}
+"""The event counts of `data.event_counts` under the series' column names."""
+
+
+def counts_by_bucket(
+    by_day: pl.DataFrame, granularity: Granularity, split_column: str | None = None
+) -> pl.DataFrame:
+    """Per-day counts (date, variant_id, action_id, counts) summed into buckets and a split.
+
+    Columns: date, split (the variant or action id, `(none)` for events without one, or
+    "all"), and the series' count columns. Counts add up across days, so any bucket is
+    the sum of its days.
+    """
+    split = (pl.col(split_column).fill_null("(none)") if split_column else pl.lit("all")).alias(
+        "split"
+    )
+    return (
+        bucket_dates(by_day.with_columns(split), granularity)
+        .group_by("date", "split")
+        .agg(pl.col(name).sum().alias(alias) for name, alias in COUNT_NAMES.items())
+    )
+
+
+def report_series(
+    view: ViewData,
+    impression_users: pl.DataFrame,
+    buckets: list[dt.date],
     granularity: Granularity,
     *,
-    has_delivered: bool,
     daily_conversions: pl.DataFrame | None,
 ) -> pl.DataFrame:
-    """The report's `daily` rows (any granularity) as a frame, columns SERIES_COLUMNS."""
+    """The report's `daily` rows (any granularity) as a frame, columns SERIES_COLUMNS.
+
+    `impression_users` (date, split, unique_impressions) is the one distinct count per
+    bucket the view's passes do not give.
+    """
+    counts = counts_by_bucket(view.counts.by_day(), granularity).join(
+        impression_users, on=["date", "split"], how="full", coalesce=True
+    )
+    firsts = view.users.first_impressions.with_columns(pl.lit("all").alias("split"))
     conversions = (
         None if daily_conversions is None else conversions_by_bucket(daily_conversions, granularity)
     )
     series = build_series(
-        bucket_counts(connection, scope, granularity),
-        first_impression_buckets(connection, scope, granularity),
-        bucket_starts(scope, granularity),
-        has_delivered=has_delivered,
+        counts,
+        firsts.select("date", "split", "new_users"),
+        buckets,
+        has_delivered=view.has_delivered,
         conversions=conversions,
         splits=["all"],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.report_model import DeviceRow, PlatformRow
+from metrics.view_data import ViewData
 
 SPLIT_COUNTS: tuple[str, ...] = ("impressions", "opens", "clicks")
 
@@ -84,5 +85,38 @@ def entered_by_variant(event_counts: pl.DataFrame) -> dict[str, int]:
             event_counts["variant_id"].to_list(),
             event_counts["entered_users"].to_list(),
             strict=True,
+        )
+    )
+
+
+def variant_event_counts(view: ViewData) -> pl.DataFrame:
+    """Per variant of the view: in-range sent, impressions, opens, clicks and errors, and
+    the users who entered under it (the sample-ratio check's counts), zeros included."""
+    counted = (
+        view.counts.by_day()
+        .filter(pl.col("variant_id").is_not_null())
+        .group_by("variant_id")
+        .agg(
+            pl.col("sent").sum().alias("messages_sent"),
+            pl.col("impression").sum().alias("impressions"),
+            pl.col("opened").sum().alias("opens"),
+            pl.col("clicked").sum().alias("clicks"),
+            pl.col("failed").sum().alias("errors"),
+        )
+    )
+    return (
+        view.users.variants.select("variant_id", "entered_users")
+        .join(counted, on="variant_id", how="left")
+        .with_columns(
+            pl.col("messages_sent", "impressions", "opens", "clicks", "errors").fill_null(0)
+        )
+        .select(
+            "variant_id",
+            "messages_sent",
+            "impressions",
+            "opens",
+            "clicks",
+            "errors",
+            "entered_users",
         )
     )
