@@ -1,13 +1,24 @@
-"""Many people on one server: N browser sessions at once against a real `streamlit run`.
+"""Many people on one server: N sessions at once against a real `streamlit run`.
 
-    python -m benchmarks.load [--sessions 20] [--seconds 60] [--events 200000] [--url URL]
+    python -m benchmarks.load [--client protocol|browser] [--sessions 20] [--seconds 60]
+                              [--events 200000] [--url URL]
 
-Each session is its own Chromium context (its own cookies, its own Streamlit session):
-it opens a shared link, then, until the time is up, moves to another page through the
-sidebar and changes the date range, over and over. Every step is timed until the page
-settles: the script run has finished and Streamlit's status widget and skeletons are gone
-(as the browser tests wait). A step that fails, times out, or draws an error or a
-traceback counts as an error. The server's resident memory is read before and after.
+Each session opens a shared link, then, until the time is up, moves to another page and
+changes the date range, over and over. Every step is timed until the page settles. A step
+that fails, times out, or draws an error or a traceback counts as an error. The server's
+resident memory is read before and after.
+
+Two clients, because on a small machine the load generator competes with the server:
+- `browser`: each session is its own Chromium context (own cookies, own Streamlit
+  session) clicking the sidebar links and the range picker; a step settles when the run
+  has finished and Streamlit's status widget and skeletons are gone (as the browser tests
+  wait). Faithful, but Chromium needs seconds of CPU to draw a page of charts, so on two
+  cores twenty of them measure Chromium, not the app.
+- `protocol` (default): each session speaks Streamlit's own WebSocket protocol, as the
+  browser does (a rerun request with the page and the query string), and a step settles
+  when the server says the run has finished; every element the run sends is checked for
+  an exception or an error alert. This is the server's time to answer, as a Locust-style
+  load test measures it.
 
 Without `--url` the script builds a demo database (`--events`), starts the app on a free
 loopback port and stops it at the end. Prints one JSON object; `run_load` returns it too,
@@ -37,6 +48,8 @@ ROUTE = ["Engagement", "Conversions", "Audience", "Explore", "Overview", "Experi
 """The pages a session moves through, in turn (each starts at a different one)."""
 RANGES = ["Last 7 days", "Campaign lifetime", "Last 30 days", "Custom"]
 STEP_TIMEOUT_MS = 60_000
+THINK_SECONDS = 2.0
+"""A person reads a page before the next click; without a pause, N sessions are N robots."""
 
 SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -55,6 +68,8 @@ class LoadResult:
 
     sessions: int
     seconds: float
+    client: str = "protocol"
+    think_s: float = THINK_SECONDS
     steps: int = 0
     errors: int = 0
     p50: float | None = None
@@ -82,14 +97,21 @@ async def _settle(page: Any, heading: str) -> None:
     await page.get_by_role("heading", name=heading, exact=True).first.wait_for(
         timeout=STEP_TIMEOUT_MS
     )
-    await page.wait_for_function(SETTLED, timeout=STEP_TIMEOUT_MS)
+    # polled on a timer, not on animation frames, which a busy renderer delays
+    await page.wait_for_function(SETTLED, timeout=STEP_TIMEOUT_MS, polling=100)
     shown = await page.evaluate(BROKEN)
     if shown:
         raise RuntimeError(f"{heading} shows an error: {shown}")
 
 
 async def _session(
-    browser: Any, base_url: str, index: int, deadline: float, times: list[float], errors: list[str]
+    browser: Any,
+    base_url: str,
+    index: int,
+    deadline: float,
+    times: list[float],
+    errors: list[str],
+    think: float = 0.0,
 ) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     page = await context.new_page()
@@ -104,6 +126,7 @@ async def _session(
         except Exception as error:  # a failed step is the figure we count, not a crash
             errors.append(f"session {index}, {heading}: {type(error).__name__}: {error}"[:300])
             await page.goto(base_url + SHARED_LINK)
+        await asyncio.sleep(think)
 
     current = "Overview"
     await step(lambda: page.goto(base_url + SHARED_LINK), current)
@@ -138,7 +161,7 @@ async def _session(
 
 
 async def _drive(
-    base_url: str, sessions: int, seconds: float, warm_up: list[float]
+    base_url: str, sessions: int, seconds: float, warm_up: list[float], think: float
 ) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
@@ -153,11 +176,103 @@ async def _drive(
         deadline = time.monotonic() + seconds
         await asyncio.gather(
             *(
-                _session(browser, base_url, index, deadline, times, errors)
+                _session(browser, base_url, index, deadline, times, errors, think)
                 for index in range(sessions)
             )
         )
         await browser.close()
+    return times, errors
+
+
+RANGES_IN_LINK = [
+    ("2026-11-16", "2026-11-22"),
+    ("2026-11-02", "2026-11-22"),
+    ("2026-10-24", "2026-11-22"),
+    ("2026-11-05", "2026-11-12"),
+]
+"""The ranges the protocol client asks for: last 7 days, lifetime, last 30, the link's."""
+
+
+def _link_query(start: str, end: str) -> str:
+    query = SHARED_LINK.split("?", 1)[1]
+    return query.replace("2026-11-05", start).replace("2026-11-12", end)
+
+
+async def _protocol_step(connection: Any, page: str, query: str) -> None:
+    """Ask for a run of `page` with `query` and wait for it to finish; raise on an error."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    request = BackMsg()
+    request.rerun_script.query_string = query
+    request.rerun_script.page_name = page
+    request.rerun_script.context_info.timezone = "UTC"
+    await connection.send(request.SerializeToString())
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await asyncio.wait_for(connection.recv(), STEP_TIMEOUT_MS / 1000))
+        kind = message.WhichOneof("type")
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            shown = element.WhichOneof("type")
+            if shown == "exception" or (shown == "alert" and element.alert.format == 1):
+                text = element.exception.message if shown == "exception" else element.alert.body
+                raise RuntimeError(f"{page} shows an error: {text}")
+        if kind == "script_finished":
+            if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                raise RuntimeError(f"{page}: the script did not compile")
+            if message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return
+
+
+async def _protocol_session(
+    base_url: str,
+    index: int,
+    deadline: float,
+    times: list[float],
+    errors: list[str],
+    think: float = 0.0,
+) -> None:
+    import websockets
+
+    address = base_url.replace("http", "ws", 1) + "/_stcore/stream"
+    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None) as link:
+
+        async def step(page: str, query: str) -> None:
+            started = time.monotonic()
+            try:
+                await _protocol_step(link, page, query)
+                times.append(time.monotonic() - started)
+            except Exception as error:  # a failed step is the figure we count
+                errors.append(f"session {index}, {page}: {type(error).__name__}: {error}"[:300])
+            await asyncio.sleep(think)
+
+        await step("overview", _link_query("2026-11-05", "2026-11-12"))
+        turn = index
+        while time.monotonic() < deadline:
+            page = ROUTE[turn % len(ROUTE)].lower()
+            start, end = RANGES_IN_LINK[turn % len(RANGES_IN_LINK)]
+            await step(page, _link_query("2026-11-05", "2026-11-12"))
+            if time.monotonic() < deadline:
+                await step(page, _link_query(start, end))
+            turn += 1
+
+
+async def _drive_protocol(
+    base_url: str, sessions: int, seconds: float, warm_up: list[float], think: float
+) -> tuple[list[float], list[str]]:
+    times: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    await _protocol_session(base_url, 0, started, warm_up, errors)
+    warm_up[:] = [time.monotonic() - started]
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(
+        *(
+            _protocol_session(base_url, index, deadline, times, errors, think)
+            for index in range(sessions)
+        )
+    )
     return times, errors
 
 
@@ -170,14 +285,20 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def run_load(
-    base_url: str, sessions: int = 20, seconds: float = 60, server_pid: int | None = None
+    base_url: str,
+    sessions: int = 20,
+    seconds: float = 60,
+    server_pid: int | None = None,
+    client: str = "protocol",
+    think: float = THINK_SECONDS,
 ) -> LoadResult:
-    """Drive `sessions` concurrent browser sessions for `seconds` against `base_url`."""
-    result = LoadResult(sessions=sessions, seconds=seconds)
+    """Drive `sessions` concurrent sessions for `seconds` against `base_url`."""
+    result = LoadResult(sessions=sessions, seconds=seconds, client=client, think_s=think)
     if server_pid is not None:
         result.rss_before_mb = rss_mb(server_pid)
     warm_up: list[float] = []
-    times, errors = asyncio.run(_drive(base_url.rstrip("/"), sessions, seconds, warm_up))
+    drive = _drive_protocol if client == "protocol" else _drive
+    times, errors = asyncio.run(drive(base_url.rstrip("/"), sessions, seconds, warm_up, think))
     result.first_visit_s = round(warm_up[0], 3) if warm_up else None
     if server_pid is not None:
         result.rss_after_mb = rss_mb(server_pid)
@@ -192,13 +313,21 @@ def run_load(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--client", choices=["protocol", "browser"], default="protocol")
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--think", type=float, default=THINK_SECONDS, help="pause between steps")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--events", type=int, default=200_000, help="demo size without --url")
     parser.add_argument("--url", help="an app already running (RSS is then not read)")
     arguments = parser.parse_args(argv)
     if arguments.url:
-        result = run_load(arguments.url, arguments.sessions, arguments.seconds)
+        result = run_load(
+            arguments.url,
+            arguments.sessions,
+            arguments.seconds,
+            client=arguments.client,
+            think=arguments.think,
+        )
     else:
         from data.demo import ensure_demo_database
         from tests.browser.server import start_server
@@ -209,7 +338,12 @@ def main(argv: list[str] | None = None) -> int:
             server = start_server(url, Path(directory) / "server.log")
             try:
                 result = run_load(
-                    server.base_url, arguments.sessions, arguments.seconds, server.process.pid
+                    server.base_url,
+                    arguments.sessions,
+                    arguments.seconds,
+                    server.process.pid,
+                    arguments.client,
+                    arguments.think,
                 )
             finally:
                 server.stop()

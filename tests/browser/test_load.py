@@ -18,7 +18,9 @@ def test_five_sessions_for_twenty_seconds_all_settle_without_an_error(server: Ap
         if os.environ.get("CI"):
             pytest.fail("Debian's Chromium is not installed: run `make test`, which installs it")
         pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
-    result = run_load(server.base_url, sessions=5, seconds=20, server_pid=server.process.pid)
+    result = run_load(
+        server.base_url, sessions=5, seconds=20, server_pid=server.process.pid, client="browser"
+    )
     assert result.errors == 0, result.error_samples
     # every session opened the shared link at least (the machine may be busy: no speed check)
     assert result.steps >= 5, result
