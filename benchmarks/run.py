@@ -1,44 +1,137 @@
 """Every benchmark in one go (`make bench`): prints figures, never fails on a speed.
 
-    python -m benchmarks.run [--events N]
+    python -m benchmarks.run [--skip-postgres] [--skip-10m] [--no-readme]
 
-1. builds a fresh N-event demo database (default 10 million) and times the JSON report
-   on its biggest campaign (`benchmarks.report_10m`), which also reports the demo
-   generator's rate;
-2. imports a synthetic N-row `message_events.parquet` with the real importer
-   (`benchmarks.import_10m`).
-About two minutes on the 2-core development box; each part runs in its own process so
-that one's memory does not weigh on the other's figures.
+1. builds (or reuses, under /tmp/campaign-bench) the deterministic demo with 1 million and
+   10 million events in DuckDB, and the 1-million demo in a throwaway PostgreSQL 15
+   cluster on loopback;
+2. measures on each the floor, the report cold and warm, the naive notebook and the
+   Overview page (`benchmarks.report_bench`);
+3. writes everything, with the machine it ran on, to `benchmarks/results/latest.json`, and
+   regenerates the figures table of the README from it.
+
+About four minutes on the 2-core development box the first time (the 10M build is
+67 s of it), less when the databases are reused.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+from benchmarks.processes import scratch_directory
+from benchmarks.readme_table import update_readme
+from benchmarks.report_bench import measure
 from data.database import PROJECT_ROOT
 
+RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "latest.json"
+CAMPAIGN = "push_black_friday"
 
-def _run(module: str, *arguments: str) -> None:
-    print(f"\n== python -m {module} {' '.join(arguments)}", flush=True)
+
+def _demo(url: str, events: int) -> float:
+    """Build the demo at `url` (seconds), unless it is a DuckDB file that exists already."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", module, *arguments], cwd=PROJECT_ROOT, check=True)
-    print(f"== {module} took {time.perf_counter() - started:.0f} s", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "data.demo", "--db", url, "--events", str(events), "--if-missing"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return round(time.perf_counter() - started, 1)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=10_000_000)
-    arguments = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="campaign_bench_") as directory:
-        database = Path(directory) / "bench.duckdb"
-        _run("benchmarks.report_10m", "--db", str(database), "--events", str(arguments.events))
-    _run("benchmarks.import_10m", "--rows", str(arguments.events))
+def _machine() -> dict[str, Any]:
+    memory_kb = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        first = meminfo.read_text().splitlines()[0].split()
+        memory_kb = int(first[1])
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "system": platform.platform(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def _duckdb(events: int) -> dict[str, Any]:
+    path = scratch_directory() / f"demo-{events}.duckdb"
+    url = f"duckdb:///{path}"
+    built = _demo(url, events)
+    print(f"\n== DuckDB, {events:,}-event demo ({path}; build or reuse {built} s)", flush=True)
+    figures = {"backend": "duckdb", "demo_events": events, "build_s": built} | measure(
+        url, CAMPAIGN
+    )
+    _print(figures)
+    return figures
+
+
+def _postgres(events: int) -> dict[str, Any] | None:
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.support.postgres import available, start_cluster
+
+    if not available():
+        print("\n== PostgreSQL: not installed (make system-deps), skipped", flush=True)
+        return None
+    cluster = start_cluster()
+    try:
+        url = cluster.url
+        built = _demo(url, events)
+        print(f"\n== PostgreSQL 15, {events:,}-event demo (build {built} s)", flush=True)
+        figures = {"backend": "postgresql", "demo_events": events, "build_s": built} | measure(
+            url, CAMPAIGN
+        )
+    finally:
+        cluster.stop()
+    _print(figures)
+    return figures
+
+
+def _print(figures: dict[str, Any]) -> None:
+    for key, value in figures.items():
+        print(f"  {key:<28} {value}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-10m", action="store_true")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    machine = _machine()
+    runs: list[dict[str, Any]] = [_duckdb(1_000_000)]
+    if not args.skip_10m:
+        runs.append(_duckdb(10_000_000))
+    if not args.skip_postgres:
+        postgres = _postgres(1_000_000)
+        if postgres is not None:
+            runs.append(postgres)
+    result = {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "campaign": CAMPAIGN,
+        "runs": runs,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {RESULTS.relative_to(PROJECT_ROOT)} ({result['total_s']} s in all)")
+    if not args.no_readme:
+        update_readme(result)
+        print("updated the figures table of README.md")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

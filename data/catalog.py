@@ -18,6 +18,7 @@ CAMPAIGN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **frame_schema(campaigns),
     "first_event_at": pl.Datetime("us", "UTC"),
     "last_event_at": pl.Datetime("us", "UTC"),
+    "events": pl.Int64,
 }
 
 
@@ -31,22 +32,30 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def list_campaigns(connection: sa.Connection) -> pl.DataFrame:
-    """Every campaign with the time of its first and newest message event (one scan each).
+    """Every campaign with the time of its first and newest message event and its number
+    of events (one scan of the table for all three).
 
     The newest event gives the default end of a campaign's range (glossary: "the local
-    date of C's newest message event, all users"). Sorted newest start first.
+    date of C's newest message event, all users"); the count lets a page say how much
+    work a view is while it computes. Sorted newest start first.
     """
     bounds = (
         sa.select(
             message_events.c.campaign_id,
             sa.func.min(message_events.c.occurred_at).label("first_event_at"),
             sa.func.max(message_events.c.occurred_at).label("last_event_at"),
+            sa.func.count().label("events"),
         )
         .group_by(message_events.c.campaign_id)
         .subquery()
     )
     query = (
-        sa.select(campaigns, bounds.c.first_event_at, bounds.c.last_event_at)
+        sa.select(
+            campaigns,
+            bounds.c.first_event_at,
+            bounds.c.last_event_at,
+            sa.func.coalesce(bounds.c.events, 0).label("events"),
+        )
         .select_from(campaigns.outerjoin(bounds, bounds.c.campaign_id == campaigns.c.campaign_id))
         .order_by(campaigns.c.started_at.desc(), campaigns.c.campaign_id)
     )

@@ -24,7 +24,6 @@ import math
 from collections.abc import Mapping
 from typing import Literal
 
-import numpy as np
 import polars as pl
 
 from metrics.distributions import chi_square_sf, log_beta, log_sum_exp, normal_sf
@@ -146,7 +145,8 @@ def _quadrature_beats(a_v: int, b_v: int, a_c: int, b_c: int) -> float:
     1 - 2e-15 of X_v's posterior, cut into pieces at quantiles of both posteriors so that
     the steep part of cdf_c is resolved wherever it falls.
     """
-    from scipy import stats  # 1.5 s to import: only for these rare, very large counts
+    import numpy as np  # numpy and scipy only for these rare, very large counts
+    from scipy import stats
 
     post_v = stats.beta(a_v, b_v)
     post_c = stats.beta(a_c, b_c)
@@ -207,17 +207,19 @@ def srm_p_value(
     ]
     if len(tested) < 2:
         return None
-    observed = np.array([entered_users.get(variant, 0) for variant in tested], dtype=float)
-    total = observed.sum()
+    observed = [float(entered_users.get(variant, 0)) for variant in tested]
+    total = sum(observed)
     if total <= 0:
         return None
     shares = [allocations[variant] for variant in tested]
     if any(share is None or not math.isfinite(share) or share < 0 for share in shares):
-        planned = np.full(len(tested), 1 / len(tested))
+        planned = [1 / len(tested)] * len(tested)
     else:
-        planned = np.array(shares, dtype=float) / sum(shares)  # type: ignore[arg-type]
-    expected = planned * total
-    statistic = float(np.sum((observed - expected) ** 2 / expected))
+        planned = [float(share) / sum(shares) for share in shares]  # type: ignore[arg-type]
+    statistic = math.fsum(
+        (seen - share * total) ** 2 / (share * total)
+        for seen, share in zip(observed, planned, strict=True)
+    )
     return _finite(chi_square_sf(statistic, len(tested) - 1))
 
 
