@@ -39,7 +39,9 @@ def load_session_buckets(
     sums their durations so that means can be taken over any grouping of the rows.
     """
     events = campaign_events(scope)
-    population = sa.select(events.c.user_id).where(events.c.event_type == "entered").distinct()
+    # No DISTINCT: the IN is a semi-join, which ignores repeats (a DISTINCT cost 180 ms
+    # of hash aggregate over the 10M demo's 1M entered users).
+    population = sa.select(events.c.user_id).where(events.c.event_type == "entered")
     located = (
         sa.select(
             local_day_number(

@@ -139,6 +139,27 @@ def id_bits(column: sa.ColumnElement[str], ids: list[str], chunk: int) -> sa.Col
     )
 
 
+def event_type_bit(
+    event_type: sa.ColumnElement[str], control_variant: sa.ColumnElement[bool] | None
+) -> sa.ColumnElement[int]:
+    """The TYPE_BITS bit of an event; an `entered` event under a control variant (where
+    `control_variant` holds) also sets CONTROL_ENTRY_BIT."""
+    bits: sa.ColumnElement[int] = sa.case(
+        {name: sa.literal(bit, sa.BigInteger) for name, bit in TYPE_BITS.items()},
+        value=event_type,
+        else_=sa.literal(0, sa.BigInteger),
+    )
+    if control_variant is None:
+        return bits
+    return sa.case(
+        (
+            sa.and_(event_type == "entered", control_variant),
+            sa.literal(TYPE_BITS["entered"] | CONTROL_ENTRY_BIT, sa.BigInteger),
+        ),
+        else_=bits,
+    )
+
+
 def mask_chunks(ids: list[str]) -> range:
     return range((len(ids) + BITS_PER_MASK - 1) // BITS_PER_MASK)
 
@@ -161,19 +182,9 @@ def user_counts(
     variant_ids = [variant.variant_id for variant in variants]
     control_ids = [variant.variant_id for variant in variants if variant.is_control]
     source = scoped_events(scope, in_range=False)
-    type_bits = sa.case(
-        {name: sa.literal(bit, sa.BigInteger) for name, bit in TYPE_BITS.items()},
-        value=source.c.event_type,
-        else_=sa.literal(0, sa.BigInteger),
+    type_bits = event_type_bit(
+        source.c.event_type, source.c.variant_id.in_(control_ids) if control_ids else None
     )
-    if control_ids:
-        type_bits = sa.case(
-            (
-                sa.and_(source.c.event_type == "entered", source.c.variant_id.in_(control_ids)),
-                sa.literal(TYPE_BITS["entered"] | CONTROL_ENTRY_BIT, sa.BigInteger),
-            ),
-            else_=type_bits,
-        )
     coded = sa.select(
         source.c.user_id,
         source.c.occurred_at,
@@ -198,8 +209,6 @@ def user_counts(
         coded.c.user_id,
         or_where(in_range, bit, "types"),
         or_where(sa.true(), bit, "types_ever"),
-        sa.func.min(sa.case((receipt, coded.c.occurred_at))).label("first_receipt"),
-        sa.func.min(sa.case((has_bits(bit, ENTRY_MASK), coded.c.occurred_at))).label("first_entry"),
         sa.func.min(
             sa.case((sa.and_(in_range, bit == TYPE_BITS["impression"]), coded.c.occurred_at))
         ).label("first_impression"),

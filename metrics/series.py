@@ -15,9 +15,10 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.catalog import campaign_actions, campaign_variants, get_campaign
+from data.conversion_queries import split_conversion_counts
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
+from data.local_time import date_of_day_number
 from data.scope import Granularity, Scope
-from metrics.conversions import conversion_report
 from metrics.delivery import delivered_expr
 from metrics.rates import ratio_expr
 from metrics.report_model import CampaignInfo
@@ -272,39 +273,40 @@ def _split_conversions(
 ) -> pl.DataFrame | None:
     """Conversions per bucket and split value, reading C through each variant or action.
 
-    Under a variant (action) filter the conversions helper reads C as if its only events
-    were those of that variant (action), which is exactly "the conversions of that split".
+    Under a variant (action) filter the conversions are those of C read as if its only
+    events were that variant's (action's): one statement gives them for every value
+    (`data.conversion_queries.split_conversion_counts`). A control variant's users are
+    sent nothing, so its line shows the control group's conversions. None without a goal.
     """
     row = get_campaign(connection, scope.campaign_id)
-    if row is None:
+    if row is None or row["conversion_event"] is None:
         return None
+    if split_by is not None and all(value == "(none)" for value in splits):
+        return None  # events without a variant (action) are no filter value: not computed
     campaign = CampaignInfo.model_validate(row)
-    if split_by is None:
-        if campaign.conversion_event is None:
-            return None
-        result = conversion_report(connection, scope, campaign)
-        return conversions_by_bucket(result.daily_conversions, granularity)
-    if campaign.conversion_event is None:
-        return None
-    filter_name = "variant" if split_by == "variant_id" else "action"
-    control_variants = set()
+    assert campaign.conversion_event is not None
+    counts = split_conversion_counts(
+        connection,
+        scope,
+        campaign.conversion_event,
+        campaign.conversion_window_hours,
+        granularity,
+        split_by,
+    )
+    control_variants: set[str] = set()
     if split_by == "variant_id":
         declared = campaign_variants(connection, scope.campaign_id)
         control_variants = set(declared.filter(pl.col("is_control"))["variant_id"].to_list())
-    frames = []
-    for value in splits:
-        if value == "(none)":
-            continue
-        result = conversion_report(
-            connection, scope.model_copy(update={filter_name: value}), campaign
-        )
-        # A control variant's users are sent nothing: their conversions are control ones.
-        daily = (
-            result.daily_control_conversions
-            if value in control_variants
-            else result.daily_conversions
-        )
-        frames.append(conversions_by_bucket(daily, granularity, value))
-    if not frames:
-        return None
-    return pl.concat(frames)
+    return split_conversion_frame(counts, control_variants, splits)
+
+
+def split_conversion_frame(
+    counts: pl.DataFrame, control_variants: set[str], splits: list[str]
+) -> pl.DataFrame:
+    """date, split, conversions from the per-(bucket, split, side) counts: the treatment
+    side's, except for a control variant, whose line counts the control group's."""
+    chosen = counts.filter(
+        pl.col("split").is_in(splits)
+        & (pl.col("is_control") == pl.col("split").is_in(list(control_variants)))
+    )
+    return chosen.select(date_of_day_number(pl.col("bucket")).alias("date"), "split", "conversions")
