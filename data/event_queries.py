@@ -53,17 +53,32 @@ def scope_conditions(scope: Scope, *, in_range: bool = True) -> list[sa.ColumnEl
             e.c.occurred_at >= scope.range_start_utc,
             e.c.occurred_at < scope.range_end_utc,
         ]
-    if scope.exclude_test_users:
-        test_users = sa.select(users.c.user_id).where(users.c.is_test.is_(True))
-        conditions.append(e.c.user_id.not_in(test_users))
-    if scope.exclude_machine:
-        conditions.append(
-            sa.or_(e.c.event_type.not_in(MACHINE_PRONE_TYPES), e.c.is_machine.is_(False))
-        )
+    conditions += filter_conditions(
+        exclude_test_users=scope.exclude_test_users, exclude_machine=scope.exclude_machine
+    )
     if scope.variant is not None:
         conditions.append(e.c.variant_id == scope.variant)
     if scope.action is not None:
         conditions.append(e.c.action_id == scope.action)
+    return conditions
+
+
+def filter_conditions(
+    *, exclude_test_users: bool, exclude_machine: bool
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of the view's two flags, for reads of any campaign or of all.
+
+    "Exclude test users" drops users whose users row says is_test (no row: not a test
+    user); "exclude automated" drops machine opens and clicks.
+    """
+    conditions: list[sa.ColumnElement[bool]] = []
+    if exclude_test_users:
+        test_users = sa.select(users.c.user_id).where(users.c.is_test.is_(True))
+        conditions.append(e.c.user_id.not_in(test_users))
+    if exclude_machine:
+        conditions.append(
+            sa.or_(e.c.event_type.not_in(MACHINE_PRONE_TYPES), e.c.is_machine.is_(False))
+        )
     return conditions
 
 

@@ -9,6 +9,7 @@ imports metrics/ (data flows one way).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -17,10 +18,16 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 Granularity = Literal["day", "week", "month"]
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Every IANA zone name on this machine: a directory walk of 0.1-0.3 s, done once."""
+    return frozenset(available_timezones())
+
+
 def zone_named(name: str) -> ZoneInfo:
     """The IANA zone called `name`; ValueError with a readable message if there is none."""
     try:
-        if name not in available_timezones() and name != "UTC":
+        if name not in _zone_names() and name != "UTC":
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -33,6 +40,25 @@ def zone_named(name: str) -> ZoneInfo:
 def local_midnight_utc(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     """The UTC instant at which `day` starts in `zone` (00:00 local, DST-aware)."""
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def default_dates(
+    started_at: dt.datetime, newest_event_at: dt.datetime | None, zone: ZoneInfo
+) -> tuple[dt.date, dt.date]:
+    """The glossary's default range of a campaign in `zone`, as (start, end) local dates.
+
+    From the local date of C.started_at to the local date of C's newest message event;
+    start..start when C has no events yet (or only events before its start). One rule for
+    the report's default scope and the Campaigns page's summary of every campaign.
+
+    >>> utc = dt.timezone.utc
+    >>> default_dates(dt.datetime(2026, 3, 1, 23, tzinfo=utc), None, ZoneInfo("Asia/Tokyo"))
+    (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+    """
+    start = started_at.astimezone(zone).date()
+    if newest_event_at is None:
+        return start, start
+    return start, max(start, newest_event_at.astimezone(zone).date())
 
 
 class Scope(BaseModel):

@@ -23,7 +23,7 @@ from data.breakdown_queries import link_counts, platform_device_counts, run_coun
 from data.catalog import data_as_of, get_campaign, newest_campaign_event
 from data.database import create_reader_engine, resolve_database_url
 from data.event_queries import impression_users
-from data.scope import Granularity, Scope, zone_named
+from data.scope import Granularity, Scope, default_dates, zone_named
 from metrics.conversions import ConversionResult, conversion_result
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
@@ -79,10 +79,9 @@ def default_scope(
     events yet (or only events before its start).
     """
     campaign = campaign_info(connection, campaign_id)
-    zone = zone_named(tz)
-    start = campaign.started_at.astimezone(zone).date()
-    newest = newest_campaign_event(connection, campaign_id)
-    end = start if newest is None else max(start, newest.astimezone(zone).date())
+    start, end = default_dates(
+        campaign.started_at, newest_campaign_event(connection, campaign_id), zone_named(tz)
+    )
     return Scope(campaign_id=campaign_id, start=start, end=end, tz=tz, **filters)
 
 
