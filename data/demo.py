@@ -1,8 +1,11 @@
 """Deterministic demo data, so the app shows every chart on first run without any import.
 
-`python -m data.demo [--db URL] [--events N] [--seed S] [--if-missing] [--replace]`
-creates the schema and fills it with four demo campaigns (see `data.demo_catalog`), about
-`--events` message events plus users, sessions and conversions. A seed always gives the
+`python -m data.demo [--db URL] [--events N] [--campaigns N] [--seed S] [--if-missing]
+[--replace]` creates the schema and fills it with four demo campaigns (see
+`data.demo_catalog`), about `--events` message events plus users, sessions and
+conversions. `--campaigns N` (more than 4) adds N - 4 small campaigns of a few hundred
+events each (`data.demo_extra`), for the Campaigns page at 1,000 campaigns; the four story
+campaigns and their rows stay the same. A seed always gives the
 same rows (the dates are fixed, never read from the clock). Generation is vectorised
 with numpy and Polars and written with `data.bulk.bulk_insert`: the default 200k events
 build in about three seconds, ten million in a few minutes (`benchmarks.demo_generation`).
@@ -26,16 +29,18 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from data import demo_catalog, demo_email, demo_inapp, demo_push
+from data import demo_catalog, demo_email, demo_extra, demo_inapp, demo_push
 from data.bulk import bulk_insert, refresh_statistics
 from data.database import create_writer_engine, duckdb_file, resolve_database_url
 from data.demo_events import CampaignEvents, finish_conversions, finish_events
 from data.demo_sessions import Lift, sessions_frame
-from data.demo_world import END, make_population, users_frame
+from data.demo_world import END, Population, make_population, users_frame
 from data.schema import TABLES, clustered, create_schema, message_events
 
 DEFAULT_EVENTS = 200_000
 DEFAULT_SEED = 7
+STORY_CAMPAIGNS = 4
+"""The demo's own campaigns; `--campaigns` adds small ones beyond these."""
 MIN_EVENTS = 1_000
 USERS_PER_EVENT = 1 / 7
 """Size of the user base for a number of events: most users are in several campaigns."""
@@ -63,9 +68,13 @@ GENERATORS = {
 
 
 def generate_demo(
-    events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED
+    events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED, campaigns: int = STORY_CAMPAIGNS
 ) -> dict[str, pl.DataFrame]:
-    """Every demo table as a frame, by table name; identical for identical arguments."""
+    """Every demo table as a frame, by table name; identical for identical arguments.
+
+    With `campaigns` above STORY_CAMPAIGNS, the extra campaigns come from a random stream
+    of their own, after everything else, so the story campaigns' rows do not change.
+    """
     if events < MIN_EVENTS:
         raise ValueError(f"the demo needs at least {MIN_EVENTS:,} events to tell its stories")
     rng = np.random.default_rng(seed)
@@ -78,7 +87,7 @@ def generate_demo(
         Lift(produced[campaign_id].population, start, end, sessions, length)
         for campaign_id, (start, end, sessions, length) in SESSION_LIFTS.items()
     ]
-    return {
+    frames = {
         "campaigns": demo_catalog.campaigns_frame(),
         "variants": demo_catalog.variants_frame(),
         "actions": demo_catalog.actions_frame(),
@@ -91,13 +100,46 @@ def generate_demo(
             [batch for part in produced.values() for batch in part.conversions]
         ),
     }
+    if campaigns > STORY_CAMPAIGNS:
+        frames = _with_extra_campaigns(frames, population, seed, campaigns - STORY_CAMPAIGNS)
+    return frames
+
+
+def _with_extra_campaigns(
+    frames: dict[str, pl.DataFrame], population: Population, seed: int, count: int
+) -> dict[str, pl.DataFrame]:
+    """The tables with `count` small campaigns added; their ids start with `x` (events)
+    and `y` (conversions), so the story campaigns keep theirs."""
+    rng = np.random.default_rng([seed, count])
+    extra = demo_extra.extra_campaigns(rng, population, count)
+    events = finish_events(rng, extra.produced.events, population)
+    conversions = finish_conversions(extra.produced.conversions)
+    return frames | {
+        "campaigns": pl.concat([frames["campaigns"], extra.campaigns]),
+        "variants": pl.concat([frames["variants"], extra.variants]),
+        "message_events": pl.concat(
+            [
+                frames["message_events"],
+                events.with_columns(pl.col("event_id").str.replace("^e", "x")),
+            ]
+        ),
+        "conversions": pl.concat(
+            [
+                frames["conversions"],
+                conversions.with_columns(pl.col("conversion_id").str.replace("^c", "y")),
+            ]
+        ),
+    }
 
 
 def build_demo(
-    connection: sa.Connection, events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED
+    connection: sa.Connection,
+    events: int = DEFAULT_EVENTS,
+    seed: int = DEFAULT_SEED,
+    campaigns: int = STORY_CAMPAIGNS,
 ) -> dict[str, int]:
     """Write the demo into the (existing, empty) tables; returns the rows per table."""
-    return write_demo(connection, generate_demo(events, seed))
+    return write_demo(connection, generate_demo(events, seed, campaigns))
 
 
 def write_demo(connection: sa.Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
@@ -127,7 +169,9 @@ def clear_demo_tables(connection: sa.Connection) -> None:
         connection.execute(sa.delete(table))
 
 
-def _fill(engine: sa.Engine, events: int, seed: int, replace: bool) -> dict[str, int] | None:
+def _fill(
+    engine: sa.Engine, events: int, seed: int, replace: bool, campaigns: int = STORY_CAMPAIGNS
+) -> dict[str, int] | None:
     """Create the schema and build the demo; None when there are events and no `replace`.
 
     `replace` empties every demo table first, even without events, so that catalog rows
@@ -139,7 +183,7 @@ def _fill(engine: sa.Engine, events: int, seed: int, replace: bool) -> dict[str,
             clear_demo_tables(connection)
         elif has_message_events(connection):
             return None
-        return build_demo(connection, events, seed)
+        return build_demo(connection, events, seed, campaigns)
 
 
 def _report(counts: dict[str, int], elapsed: float) -> str:
@@ -154,7 +198,11 @@ def _report(counts: dict[str, int], elapsed: float) -> str:
 
 
 def ensure_demo_database(
-    url: str, *, events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED
+    url: str,
+    *,
+    events: int = DEFAULT_EVENTS,
+    seed: int = DEFAULT_SEED,
+    campaigns: int = STORY_CAMPAIGNS,
 ) -> bool:
     """Build the demo DuckDB file at `url` if it does not exist; True if this call built it.
 
@@ -173,7 +221,7 @@ def ensure_demo_database(
         engine = create_writer_engine(f"duckdb:///{scratch}")
         try:
             started = time.perf_counter()
-            counts = _fill(engine, events, seed, replace=False)
+            counts = _fill(engine, events, seed, replace=False, campaigns=campaigns)
             assert counts is not None  # a brand-new file has no events
             with engine.begin() as connection:
                 connection.execute(sa.text("CHECKPOINT"))
@@ -200,6 +248,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", help="database URL (default: CAMPAIGN_DB_URL, secrets, DuckDB)")
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="message events")
+    parser.add_argument(
+        "--campaigns",
+        type=int,
+        default=STORY_CAMPAIGNS,
+        help="campaigns in all: above 4, small extra campaigns (e.g. 1000 for the Campaigns "
+        "page's benchmark)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     parser.add_argument(
         "--if-missing",
@@ -221,15 +276,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.events < MIN_EVENTS:
         print(f"data.demo: --events must be at least {MIN_EVENTS}", file=sys.stderr)
         return 2
+    if arguments.campaigns < STORY_CAMPAIGNS:
+        print(f"data.demo: --campaigns must be at least {STORY_CAMPAIGNS}", file=sys.stderr)
+        return 2
     if arguments.if_missing:
-        ensure_demo_database(url, events=arguments.events, seed=arguments.seed)
+        ensure_demo_database(
+            url, events=arguments.events, seed=arguments.seed, campaigns=arguments.campaigns
+        )
         return 0
     shown = sa.make_url(url).render_as_string(hide_password=True)
     try:
         engine = create_writer_engine(url)
         started = time.perf_counter()
         try:
-            counts = _fill(engine, arguments.events, arguments.seed, arguments.replace)
+            counts = _fill(
+                engine, arguments.events, arguments.seed, arguments.replace, arguments.campaigns
+            )
         finally:
             engine.dispose()
     except sa.exc.OperationalError as error:

@@ -57,7 +57,7 @@ def masked(labels: pl.Series, mask: np.ndarray) -> pl.Series:
 
 
 def event_batch(
-    campaign_id: str,
+    campaign_id: str | pl.Series,
     event_type: str,
     users: np.ndarray,
     t: np.ndarray,
@@ -66,6 +66,9 @@ def event_batch(
     **labels: Labels,
 ) -> pl.DataFrame:
     """Events of one type for `users` at times `t` (seconds on the calendar axis).
+
+    `campaign_id` is one id for the batch, or a Series aligned with `users` (the many
+    small campaigns of `data.demo_extra` are generated together).
 
     `labels` are the optional text columns (run_id, action_id, variant_id, bounce_type,
     error_code, link_url), each a constant, a Series aligned with `users`, or None.
