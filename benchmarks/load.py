@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import statistics
@@ -298,7 +299,12 @@ def run_load(
         result.rss_before_mb = rss_mb(server_pid)
     warm_up: list[float] = []
     drive = _drive_protocol if client == "protocol" else _drive
-    times, errors = asyncio.run(drive(base_url.rstrip("/"), sessions, seconds, warm_up, think))
+    # in a thread of its own: the caller may already run an event loop (Playwright's sync
+    # API in the browser tests does), and asyncio.run refuses to nest
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        times, errors = pool.submit(
+            asyncio.run, drive(base_url.rstrip("/"), sessions, seconds, warm_up, think)
+        ).result()
     result.first_visit_s = round(warm_up[0], 3) if warm_up else None
     if server_pid is not None:
         result.rss_after_mb = rss_mb(server_pid)
