@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from metrics.campaign_summary import with_headline
 from ui import charts, data_access, nav, page_kit, widgets
 from ui.url_state import ViewState
 
@@ -30,31 +31,32 @@ st.caption(
     "and with its filters. Select one to open it, or several to compare their rates."
 )
 
-catalog = data_access.campaigns(url)
 now = dt.datetime.now(dt.UTC)
-rows = []
 with st.spinner("Computing every campaign's figures..."):
-    for campaign in catalog.iter_rows(named=True):
-        scope, kpis = data_access.lifetime_kpis(url, campaign["campaign_id"], view)
-        rate_key, rate_label = HEADLINE.get(campaign["channel"], ("click_rate", "Click rate"))
-        rows.append(
-            {
-                "campaign_id": campaign["campaign_id"],
-                "name": campaign["name"],
-                "channel": page_kit.CHANNEL_NAMES.get(campaign["channel"], campaign["channel"]),
-                "start": scope.start,
-                "end": scope.end,
-                "status": page_kit.status(campaign["started_at"], campaign["ended_at"], now),
-                "audience_size": kpis.audience_size,
-                "messages_sent": kpis.messages_sent,
-                "headline_rate_name": rate_label,
-                "headline_rate": getattr(kpis, rate_key),
-                "conversion_rate": kpis.conversion_rate,
-                "click_rate": kpis.click_rate,
-                "delivery_rate": kpis.delivery_rate,
-            }
-        )
-table = pl.DataFrame(rows, infer_schema_length=None)
+    summary = data_access.campaigns_summary(url, view.tz, view.test, view.machine)
+statuses = [
+    page_kit.status(started_at, ended_at, now)
+    for started_at, ended_at in summary.select("started_at", "ended_at").iter_rows()
+]
+headline_keys = {channel: key for channel, (key, _) in HEADLINE.items()}
+headline_labels = {channel: label for channel, (_, label) in HEADLINE.items()}
+table = with_headline(summary, headline_keys, default="click_rate").select(
+    "campaign_id",
+    "name",
+    pl.col("channel").replace_strict(page_kit.CHANNEL_NAMES, default=pl.col("channel")),
+    "start",
+    "end",
+    pl.lit(pl.Series("status", statuses, dtype=pl.String)),
+    "audience_size",
+    "messages_sent",
+    pl.col("channel")
+    .replace_strict(headline_labels, default=pl.lit("Click rate"))
+    .alias("headline_rate_name"),
+    "headline_rate",
+    "conversion_rate",
+    "click_rate",
+    "delivery_rate",
+)
 
 left, right, third = st.columns([2, 2, 1])
 compare = third.toggle(
