@@ -51,6 +51,7 @@ with engine.connect() as connection:
         sa.text("SELECT * FROM message_events WHERE campaign_id = :campaign"),
         connection,
         execute_options={"parameters": {"campaign": campaign}},
+        infer_schema_length=None,
     )
     goal = connection.execute(
         sa.text("SELECT conversion_event FROM campaigns WHERE campaign_id = :c"), {"c": campaign}

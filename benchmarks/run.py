@@ -39,8 +39,9 @@ CAMPAIGN = "push_black_friday"
 def _demo(url: str, events: int) -> float:
     """Build the demo at `url` (seconds), unless it is a DuckDB file that exists already."""
     started = time.perf_counter()
+    reuse = ["--if-missing"] if url.startswith("duckdb:") else []
     subprocess.run(
-        [sys.executable, "-m", "data.demo", "--db", url, "--events", str(events), "--if-missing"],
+        [sys.executable, "-m", "data.demo", "--db", url, "--events", str(events), *reuse],
         cwd=PROJECT_ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
