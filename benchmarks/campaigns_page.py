@@ -1,6 +1,7 @@
 """How long the Campaigns page takes with 1,000 campaigns (DuckDB), and its summary query.
 
-    python -m benchmarks.campaigns_page [--db PATH] [--campaigns N] [--repeat K] [--json PATH]
+    python -m benchmarks.campaigns_page [--db PATH] [--campaigns N] [--events N] [--repeat K]
+                                        [--json PATH]
 
 Builds the demo with `--campaigns N` (default 1,000: the four story campaigns plus 996
 small ones, about 430k events) unless the file exists (default
@@ -33,7 +34,7 @@ import sqlalchemy as sa
 
 from data.campaign_summary import campaign_summary
 from data.database import PROJECT_ROOT, create_reader_engine
-from data.demo import ensure_demo_database
+from data.demo import DEFAULT_EVENTS, ensure_demo_database
 from metrics.report import campaign_kpis, default_scope
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -115,13 +116,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--campaigns", type=int, default=1_000)
+    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="story events")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     arguments = parser.parse_args(argv)
     url = f"duckdb:///{arguments.db}"
     if not arguments.db.exists():
         started = time.perf_counter()
-        ensure_demo_database(url, campaigns=arguments.campaigns)
+        ensure_demo_database(url, events=arguments.events, campaigns=arguments.campaigns)
         print(f"built {arguments.db} in {time.perf_counter() - started:.1f} s")
     figures: dict[str, Any] = {
         "machine": f"{platform.node()} ({os.cpu_count()} cores, {platform.machine()})",

@@ -16,7 +16,12 @@ reads the events of all campaigns together:
 - which campaigns have any `delivered` event at all (any time, any user).
 
 Per-campaign ranges and windows are a VALUES table of bound parameters, so the range
-test is a join, not a statement per campaign. What comes back is one row per campaign of
+test is a join, not a statement per campaign.
+
+Measured on the 1,000-campaign demo (430k events, `benchmarks.campaigns_page`, a 2-core
+machine shared with other work, load average about 11): the summary takes 0.9 s warm,
+where `campaign_kpis` took 0.14 s per campaign, 136 s for all of them; the page renders in
+1.0 s with empty caches and 0.04 s from its cache. What comes back is one row per campaign of
 plain counts; `metrics.campaign_summary` turns them into the page's rates with the very
 functions the report uses.
 """
