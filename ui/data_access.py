@@ -144,9 +144,14 @@ def actions(url: str, campaign_id: str) -> pl.DataFrame:
     return _read(url, lambda connection: catalog.campaign_actions(connection, campaign_id))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _report(url: str, scope_key: str, gran: Granularity) -> CampaignReport:
-    """Cached by the scope's JSON (campaign, dates, zone, flags) and granularity."""
+    """Cached by the scope's JSON (campaign, dates, zone, flags) and granularity.
+
+    A resource cache, shared by every session as the one object it is: `cache_data`
+    would unpickle a copy of the whole report (days x hours of open times included) on
+    every rerun of every page. Pages only read it.
+    """
     scope = Scope.model_validate_json(scope_key)
     return _read(url, lambda connection: build_report(connection, scope, gran))
 
