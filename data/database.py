@@ -121,7 +121,7 @@ def query_timeout_seconds() -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _timeout_message(seconds: float) -> str:
+def timeout_message(seconds: float) -> str:
     return (
         f"the query took longer than {seconds:g} s and was stopped; try a shorter date "
         "range, or retry when the database is less busy"
@@ -171,7 +171,7 @@ def _with_timeout(engine: sa.Engine, seconds: float | None) -> sa.Engine:
         if timer is not None:
             timer.cancel()
         if _is_cancelled(context.original_exception):
-            return QueryTimeoutError(_timeout_message(seconds))
+            return QueryTimeoutError(timeout_message(seconds))
         return None
 
     return engine

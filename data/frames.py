@@ -7,12 +7,15 @@ bounded by buckets x dimensions, not by events.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
+
+from data.database import QueryTimeoutError, query_timeout_seconds, timeout_message
 
 
 def fetch_frame(
@@ -49,12 +52,27 @@ def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> 
     parameters: dict[str, Any] = dict(compiled.params)
     positional = [parameters[name] for name in compiled.positiontup or []]
     raw = connection.connection.driver_connection
+    # This bypasses SQLAlchemy's execute, so its statement timeout (an interrupt armed by
+    # an engine event, see data.database) is armed here too.
+    seconds = query_timeout_seconds()
+    timer = threading.Timer(seconds, raw.interrupt) if seconds else None  # type: ignore[union-attr]
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     # `execute` (not `sql`) because SQLAlchemy may have left a partly fetched result on
     # this connection, which DuckDB 2.0 lets only `execute` replace. The copy it warns
     # about is of a small, already reduced result.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-        table = raw.execute(str(compiled), positional).to_arrow_table()  # type: ignore[union-attr]
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+            table = raw.execute(str(compiled), positional).to_arrow_table()  # type: ignore[union-attr]
+    except Exception as error:
+        if type(error).__name__ == "InterruptException" and seconds:
+            raise QueryTimeoutError(timeout_message(seconds)) from error
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame

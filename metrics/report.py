@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from data.breakdown_queries import link_counts, platform_device_counts, run_counts
 from data.catalog import data_as_of, get_campaign, newest_campaign_event
-from data.database import create_reader_engine, resolve_database_url
+from data.database import QueryTimeoutError, create_reader_engine, resolve_database_url
 from data.event_queries import impression_users
 from data.scope import Granularity, Scope, default_dates, zone_named
 from metrics.conversions import ConversionResult, conversion_result
@@ -290,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UnknownCampaignError, CommandLineError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except sa.exc.DBAPIError as error:
+    except (sa.exc.DBAPIError, QueryTimeoutError) as error:
         print(f"error: cannot read the database {shown_url}: {_one_line(error)}", file=sys.stderr)
         return 2
     finally:
