@@ -11,42 +11,84 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.event_queries import (
+    UNKNOWN,
     count_where,
     distinct_users_where,
+    e,
     hard_bounce,
     is_type,
     scoped_events,
     soft_bounce,
 )
 from data.frames import fetch_frame
+from data.schema import users
 from data.scope import Scope
+
+PLATFORM_DEVICE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "platform": pl.String,
+    "device_model": pl.String,
+    "impressions": pl.Int64,
+    "opens": pl.Int64,
+    "clicks": pl.Int64,
+}
 
 
 def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
     """Impressions, opens and clicks per (platform, device_model), with user fallbacks.
 
-    One query for both splits: the platform and device frames are its two roll-ups.
+    One query for both splits: the platform and device frames are its two roll-ups. Only
+    events missing their platform or device need the user's (a join with `users`): those
+    are first counted per user, then joined, so the join sees one row per user instead of
+    one per event; events that carry both are counted as they are. (On the 10M demo, where
+    9 in 10 events carry both, joining every event cost 180 ms against 30.)
     """
     events = scoped_events(
-        scope, event_types=["impression", "opened", "clicked"], with_user_attributes=True
+        scope,
+        event_types=["impression", "opened", "clicked"],
+        derived={"platform": e.c.platform, "device_model": e.c.device_model},
     )
-    query = sa.select(
-        events.c.platform,
-        events.c.device_model,
+    counts = [
         count_where(is_type(events, "impression")).label("impressions"),
         count_where(is_type(events, "opened")).label("opens"),
         count_where(is_type(events, "clicked")).label("clicks"),
-    ).group_by(events.c.platform, events.c.device_model)
-    return fetch_frame(
-        connection,
-        query,
-        schema={
-            "platform": pl.String,
-            "device_model": pl.String,
-            "impressions": pl.Int64,
-            "opens": pl.Int64,
-            "clicks": pl.Int64,
-        },
+    ]
+    carried = (
+        sa.select(events.c.platform, events.c.device_model, *counts)
+        .where(events.c.platform.is_not(None), events.c.device_model.is_not(None))
+        .group_by(events.c.platform, events.c.device_model)
+    )
+    partial = (
+        sa.select(events.c.user_id, events.c.platform, events.c.device_model, *counts)
+        .where(sa.or_(events.c.platform.is_(None), events.c.device_model.is_(None)))
+        .group_by(events.c.user_id, events.c.platform, events.c.device_model)
+        .subquery("partial")
+    )
+    platform = sa.func.coalesce(partial.c.platform, users.c.platform, sa.literal(UNKNOWN))
+    device = sa.func.coalesce(partial.c.device_model, users.c.device_model, sa.literal(UNKNOWN))
+    resolved = (
+        sa.select(
+            platform.label("platform"),
+            device.label("device_model"),
+            partial.c.impressions,
+            partial.c.opens,
+            partial.c.clicks,
+        )
+        .select_from(partial.outerjoin(users, users.c.user_id == partial.c.user_id))
+        .subquery("resolved")
+    )
+    filled = sa.select(
+        resolved.c.platform,
+        resolved.c.device_model,
+        sa.func.sum(resolved.c.impressions).label("impressions"),
+        sa.func.sum(resolved.c.opens).label("opens"),
+        sa.func.sum(resolved.c.clicks).label("clicks"),
+    ).group_by(resolved.c.platform, resolved.c.device_model)
+    frame = fetch_frame(connection, sa.union_all(carried, filled), schema=PLATFORM_DEVICE_SCHEMA)
+    return (
+        frame.group_by("platform", "device_model")
+        .agg(pl.col("impressions", "opens", "clicks").sum())
+        .select(list(PLATFORM_DEVICE_SCHEMA))
+        .cast(PLATFORM_DEVICE_SCHEMA)
     )
 
 
