@@ -74,7 +74,23 @@ def table(result: dict[str, Any]) -> str:
                 cell += " / " + _value(run, second)
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += _side_lines("Campaigns page, 1,000 campaigns (DuckDB)", result.get("campaigns_page"))
+    lines += _side_lines("In Chromium, default demo", result.get("browser"))
     return "\n".join(lines)
+
+
+def _side_lines(title: str, figures: dict[str, Any] | None) -> list[str]:
+    """A two-column table of a side benchmark's timings (every `*_s` figure it wrote)."""
+    if not figures:
+        return []
+    timed = {key: value for key, value in figures.items() if key.endswith("_s")}
+    lines = ["", f"| {title} | seconds |", "|---|---|"]
+    lines += [
+        f"| {key.removesuffix('_s').replace('_', ' ')} | {value:.2f} |"
+        for key, value in timed.items()
+        if isinstance(value, int | float)
+    ]
+    return lines
 
 
 def update_readme(result: dict[str, Any]) -> None:

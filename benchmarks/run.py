@@ -7,7 +7,9 @@
    cluster on loopback;
 2. measures on each the floor, the report cold and warm, the naive notebook and the
    Overview page (`benchmarks.report_bench`);
-3. writes everything, with the machine it ran on, to `benchmarks/results/latest.json`, and
+3. times the Campaigns page with 1,000 campaigns (`benchmarks.campaigns_page`) and the app
+   in Chromium on the default demo (`benchmarks.browser_timings`);
+4. writes everything, with the machine it ran on, to `benchmarks/results/latest.json`, and
    regenerates the figures table of the README from it.
 
 About four minutes on the 2-core development box the first time (the 10M build is
@@ -98,6 +100,18 @@ def _postgres(events: int) -> dict[str, Any] | None:
     return figures
 
 
+def _side_benchmark(module: str, json_name: str, *arguments: str) -> dict[str, Any] | None:
+    """Run another benchmark script as its own process and read the JSON it writes."""
+    print(f"\n== python -m {module} {' '.join(arguments)}", flush=True)
+    done = subprocess.run([sys.executable, "-m", module, *arguments], cwd=PROJECT_ROOT, check=False)
+    path = RESULTS.parent / json_name
+    if done.returncode != 0 or not path.exists():
+        print(f"  {module} failed (exit {done.returncode}); its figures are left out")
+        return None
+    figures: dict[str, Any] = json.loads(path.read_text())
+    return figures
+
+
 def _print(figures: dict[str, Any]) -> None:
     for key, value in figures.items():
         print(f"  {key:<28} {value}", flush=True)
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
+    parser.add_argument("--skip-browser", action="store_true", help="no Chromium timings")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -118,11 +133,21 @@ def main(argv: list[str] | None = None) -> int:
         postgres = _postgres(1_000_000)
         if postgres is not None:
             runs.append(postgres)
+    campaigns_page = _side_benchmark(
+        "benchmarks.campaigns_page", "campaigns_page.json", "--repeat", "3"
+    )
+    browser = None
+    if not args.skip_browser:
+        browser = _side_benchmark(
+            "benchmarks.browser_timings", "browser_timings.json", "--repeat", "3"
+        )
     result = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "campaign": CAMPAIGN,
         "runs": runs,
+        "campaigns_page": campaigns_page,
+        "browser": browser,
         "total_s": round(time.perf_counter() - started, 1),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
