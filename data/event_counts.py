@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from data.contracts import EVENT_TYPES
 from data.event_queries import UNKNOWN, e, scoped_events
 from data.frames import fetch_frame
 from data.local_time import (
@@ -31,18 +32,8 @@ from data.local_time import (
 )
 from data.scope import Scope
 
-EVENT_TYPE_COUNTS: tuple[str, ...] = (
-    "entered",
-    "sent",
-    "delivered",
-    "bounced",
-    "failed",
-    "impression",
-    "opened",
-    "clicked",
-    "dismissed",
-    "unsubscribed",
-    "complained",
+EVENT_TYPE_COUNTS: tuple[str, ...] = tuple(
+    name for name in EVENT_TYPES if name not in ("control", "received")
 )
 """Event types whose counts the figures use; bounces are also split hard / soft."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from data.contracts import EVENT_TYPES
 from data.event_queries import RECEIPT_TYPES, scoped_events
 from data.frames import fetch_frame
 from data.local_time import (
@@ -78,26 +79,7 @@ class UserCounts:
     first_impressions: pl.DataFrame
 
 
-TYPE_BITS: dict[str, int] = {
-    name: 1 << position
-    for position, name in enumerate(
-        (
-            "entered",
-            "control",
-            "sent",
-            "delivered",
-            "received",
-            "bounced",
-            "failed",
-            "impression",
-            "opened",
-            "clicked",
-            "dismissed",
-            "unsubscribed",
-            "complained",
-        )
-    )
-}
+TYPE_BITS: dict[str, int] = {name: 1 << position for position, name in enumerate(EVENT_TYPES)}
 """One bit per event type: a user's set of event types is one integer, OR-ed over events."""
 
 RECEIPT_MASK = sum(TYPE_BITS[name] for name in RECEIPT_TYPES)
