@@ -1,8 +1,9 @@
 """Pushed-down query behind "Sessions before and during": app sessions of the campaign's users.
 
 The population is the users with an `entered` event of the campaign at any time (after the
-scope's filters); what comes back is one row per local date and phase (before / during
-the campaign start), never sessions.
+scope's filters; under an action filter, those with an in-range receipt carrying it); what
+comes back is one row per local date and phase (before / during the campaign start), never
+sessions.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.conversion_queries import campaign_events
+from data.event_queries import RECEIPT_TYPES
 from data.frames import fetch_frame
 from data.local_time import date_of_day_number, local_day_number, offset_segments
 from data.schema import sessions
@@ -42,6 +44,14 @@ def load_session_buckets(
     # No DISTINCT: the IN is a semi-join, which ignores repeats (a DISTINCT cost 180 ms
     # of hash aggregate over the 10M demo's 1M entered users).
     population = sa.select(events.c.user_id).where(events.c.event_type == "entered")
+    if scope.action is not None:
+        # `entered` events carry no action: under an action filter the population is the
+        # users with an in-range receipt event carrying it (glossary, Scope).
+        population = sa.select(events.c.user_id).where(
+            events.c.event_type.in_(RECEIPT_TYPES),
+            events.c.occurred_at >= scope.range_start_utc,
+            events.c.occurred_at < scope.range_end_utc,
+        )
     located = (
         sa.select(
             local_day_number(

@@ -210,8 +210,11 @@ def user_counts(
     types = users.c.types
     control = has_bits(users.c.types_ever, TYPE_BITS["control"] | CONTROL_ENTRY_BIT)
     treatment = sa.not_(control)
+    # Under an action filter `entered` events (which carry no action) are gone: the
+    # glossary's users of C are then those with an in-range receipt carrying the action.
+    entered = TYPE_BITS["entered"] if scope.action is None else RECEIPT_MASK
     outputs: dict[str, sa.ColumnElement[bool]] = {
-        "entered_users": has_bits(types, TYPE_BITS["entered"]),
+        "entered_users": has_bits(types, entered),
         "impression_users": has_bits(types, TYPE_BITS["impression"]),
         "opened_users": has_bits(types, TYPE_BITS["opened"]),
         "clicked_users": has_bits(types, TYPE_BITS["clicked"]),

@@ -62,13 +62,18 @@ class ConversionResult(BaseModel):
 
 
 def conversion_kpis(
-    totals: dict[str, int], conversion_rows: pl.DataFrame | None
+    totals: dict[str, int],
+    conversion_rows: pl.DataFrame | None,
+    *,
+    with_control: bool = True,
 ) -> dict[str, int | float | None]:
     """The Conversions table's figures from user totals and qualifying conversion rows.
 
     `totals` has receivers, sent_users (the click-/view-through denominator) and
     control_users; `conversion_rows` is None when the campaign has no conversion goal,
-    which makes every figure but control_users None.
+    which makes every figure but control_users None. `with_control=False` (an action
+    filter: the control group receives no action) makes the control group's figures None
+    rather than a 0 that would read as "the control group never converted".
     """
     control_users = int(totals["control_users"])
     if conversion_rows is None:
@@ -77,9 +82,11 @@ def conversion_kpis(
     control = conversion_rows.filter(pl.col("is_control"))
     receivers = int(totals["receivers"])
     converted_users = int(treatment["user_id"].n_unique())
-    control_converted = int(control["user_id"].n_unique())
+    control_converted: int | None = int(control["user_id"].n_unique())
     click_through, view_through = through_conversions(conversion_rows)
     sent_users = int(totals["sent_users"])
+    if not with_control:
+        control_converted = None
     return {
         "control_users": control_users,
         "receivers": receivers,
@@ -92,7 +99,9 @@ def conversion_kpis(
         "click_through_conversion_rate": ratio(click_through, sent_users),
         "view_through_conversion_rate": ratio(view_through, sent_users),
         "control_converted_users": control_converted,
-        "control_conversion_rate": ratio(control_converted, control_users),
+        "control_conversion_rate": (
+            None if control_converted is None else ratio(control_converted, control_users)
+        ),
     }
 
 
@@ -200,7 +209,7 @@ def conversion_result(view: ViewData, tz: str) -> ConversionResult:
         converted_by_variant(rows, view.variants), on="variant_id", how="left"
     )
     return ConversionResult(
-        kpis=conversion_kpis(view.users.totals, rows),
+        kpis=conversion_kpis(view.users.totals, rows, with_control=view.action is None),
         actions=action_table(view.catalog_actions, view.users.actions, rows),
         variants=variant_table(view.catalog_variants, counted, has_goal),
         daily_conversions=daily_conversions(rows, tz),

@@ -105,7 +105,16 @@ def build_report(
         granularity,
         daily_conversions=conversions.daily_conversions if has_goal else None,
     )
-    variant_events = variant_event_counts(view)
+    experiment, experiment_conversions = view, conversions
+    if scope.variant is not None:
+        # The variant table and the sample-ratio check always compare every variant: a
+        # variant filter narrows the other figures, never the experiment (glossary). One
+        # more read of the view without it, only when the filter is on.
+        experiment = read_view(
+            connection, scope.model_copy(update={"variant": None}), campaign, granularity
+        )
+        experiment_conversions = conversion_result(experiment, scope.tz)
+    variant_events = variant_event_counts(experiment)
     allocations = dict(
         zip(
             view.catalog_variants["variant_id"].to_list(),
@@ -123,7 +132,7 @@ def build_report(
         kpis=_kpis(view, conversions.kpis),
         variants=variant_rows(
             view.catalog_variants,
-            variant_counts_table(variant_events, conversions.variants),
+            variant_counts_table(variant_events, experiment_conversions.variants),
             has_goal=has_goal,
         ),
         srm_p_value=srm_p_value(entered_by_variant(variant_events), allocations),
@@ -157,6 +166,9 @@ def _kpis(view: ViewData, conversion_figures: dict[str, int | float | None]) -> 
         totals, view.counts.errors_by_code(), has_delivered=view.has_delivered
     )
     engagement = engagement_figures(totals, recipients=delivery.recipients)
+    if view.action is not None:
+        # No `entered` event carries an action: entries count the users of C (glossary).
+        delivery = delivery.model_copy(update={"entries": delivery.audience_size})
     return Kpis(
         **delivery.model_dump(),
         **engagement.model_dump(),

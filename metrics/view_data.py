@@ -48,6 +48,9 @@ class ViewData:
     counts: EventCounts
     users: UserCounts
     conversion_rows: pl.DataFrame | None
+    action: str | None = None
+    """The action filter, if on: it changes who the users of C are and voids the control
+    group's figures (glossary, Scope), which the pure functions need to know."""
 
     @property
     def variant_ids(self) -> list[str]:
@@ -94,4 +97,5 @@ def read_view(
         counts=counts,
         users=user_counts(connection, scope, variants, action_ids, granularity),
         conversion_rows=rows,
+        action=scope.action,
     )
