@@ -28,6 +28,25 @@ st.set_page_config(
 )
 
 
+LAYOUT_CSS = """
+<style>
+/* KPI values fit their card at 1280 and 800 px wide (counts are compact: 17.7K) */
+[data-testid="stMetricValue"] { font-size: clamp(1.3rem, 0.8rem + 1.2vw, 2.1rem); }
+/* KPI labels wrap onto a second line instead of ending in an ellipsis */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: anywhere; height: auto !important;
+}
+/* Columns reflow to fewer per row when the page is narrow, as dashboards do */
+[data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+[data-testid="stColumn"] { min-width: min(10.5rem, 100%); }
+</style>
+"""
+# The app's few layout rules (issue 10): numbers that fit, labels that wrap, columns that
+# reflow. Streamlit has no option for these; CSS on its stable test ids does it. (A bare
+# string here would be drawn on every page by Streamlit's "magic".)
+
+
 def _database_banner(url: str, error: data_access.DatabaseUnavailableError) -> None:
     """The database is down or too slow: say why, offer a retry, stop this run (no traceback)."""
     if isinstance(error, data_access.QueryTimedOutError):
@@ -55,6 +74,7 @@ def _ensure_demo(url: str) -> None:
 
 
 def main() -> None:
+    st.html(LAYOUT_CSS)
     url = data_access.database_url()
     page = nav.build_navigation()
     auth.require_sign_in()

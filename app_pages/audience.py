@@ -63,7 +63,7 @@ if not codes:
     widgets.empty("No failed send attempts in this range.", "Nothing to fix.")
 else:
     errors = error_shares(codes)
-    widgets.metric("Errors", fmt.count(report.kpis.errors), "errors")
+    widgets.count_metric("Errors", report.kpis.errors, "errors")
     widgets.table(
         errors,
         "errors",

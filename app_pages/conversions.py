@@ -57,7 +57,7 @@ else:
         with columns[index % len(columns)], st.container(border=True):
             st.markdown(f"**{action.position}. {action.name}**")
             st.caption(f"`{action.action_id}`")
-            widgets.metric("Received users", fmt.count(action.received_users), "received_users")
+            widgets.count_metric("Received users", action.received_users, "received_users")
             st.markdown(
                 f"Clicks **{fmt.count(action.clicks)}** · attributed conversions "
                 f"**{fmt.count(action.attributed_conversions)}** ({fmt.percent(share)} of all)"

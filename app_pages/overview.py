@@ -30,14 +30,14 @@ if widgets.no_events(report, "figures"):
 st.subheader("Users, engagement and conversions")
 users, engaged, converted = st.columns(3)
 with users:
-    widgets.metric("Users", fmt.count(kpis.audience_size), "audience_size")
+    widgets.count_metric("Users", kpis.audience_size, "audience_size")
     st.caption(f"{fmt.count(kpis.entries)} entries", help=widgets.help_for("entries"))
 with engaged:
-    widgets.metric("Engaged", fmt.count(kpis.engaged_users), "engaged_users")
+    widgets.count_metric("Engaged", kpis.engaged_users, "engaged_users")
     share = kpis.engaged_users / kpis.audience_size if kpis.audience_size else None
     st.caption(f"{fmt.percent(share)} of the audience")
 with converted:
-    widgets.metric("Conversions", fmt.count(kpis.conversions), "conversions")
+    widgets.count_metric("Conversions", kpis.conversions, "conversions")
     st.caption(
         f"Conversion rate {fmt.percent(kpis.conversion_rate)}",
         help=widgets.help_for("conversion_rate"),

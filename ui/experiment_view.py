@@ -92,6 +92,32 @@ def row_verdict(row: VariantRow) -> str:
     return verdict(_comparison_of(row))
 
 
+COMPARED_COLUMNS = [
+    "verdict",
+    "name",
+    "users",
+    "converted_users",
+    "conversion_rate",
+    "lift",
+    "diff",
+    "p_value",
+    "chance_to_beat_control",
+]
+"""The comparison table: what decides which message wins."""
+
+MESSAGE_COLUMNS = [
+    "name",
+    "users",
+    "messages_sent",
+    "impressions",
+    "opens",
+    "clicks",
+    "ctr",
+    "errors",
+]
+"""The messages table: what each variant sent and how it was engaged with."""
+
+
 def _baseline_label(baseline: VariantRow) -> str:
     return "control" if baseline.is_control else baseline.name
 
@@ -271,25 +297,23 @@ def _column_config(baseline: str) -> dict[str, object]:
         "name": config.TextColumn("Variant", help=help_["name"], pinned=True),
         "users": config.NumberColumn("Users", help=help_["users"], format="localized"),
         "converted_users": config.NumberColumn(
-            "Converted users", help=help_["converted_users"], format="localized"
+            "Converted", help=help_["converted_users"], format="localized"
         ),
         "conversion_rate": config.NumberColumn(
             "Conversion rate", help=help_["conversion_rate"], format="%.2f %%"
         ),
-        "lift": config.NumberColumn(f"Lift vs {baseline}", help=help_["lift"], format="%+.1f %%"),
+        "lift": config.NumberColumn("Lift", help=help_["lift"], format="%+.1f %%"),
         "lift_interval": config.TextColumn("Lift, 95 % interval", help=help_["lift_interval"]),
-        "diff": config.NumberColumn(
-            f"Difference vs {baseline}", help=help_["diff"], format="%+.2f pts"
-        ),
+        "diff": config.NumberColumn("Difference", help=help_["diff"], format="%+.2f pts"),
         "diff_interval": config.TextColumn(
             "Difference, 95 % interval", help=help_["diff_interval"]
         ),
         "p_value": config.TextColumn("p-value", help=help_["p_value"]),
         "chance_to_beat_control": config.NumberColumn(
-            f"Chance to beat {baseline}", help=help_["chance_to_beat_control"], format="%.1f %%"
+            "Chance to beat", help=help_["chance_to_beat_control"], format="%.1f %%"
         ),
         "messages_sent": config.NumberColumn(
-            "Messages sent", help=help_["messages_sent"], format="localized"
+            "Sent", help=help_["messages_sent"], format="localized"
         ),
         "impressions": config.NumberColumn(
             "Impressions", help=help_["impressions"], format="localized"
@@ -316,15 +340,27 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
     rows = report.variants
     baseline = next(row for row in rows if row.is_baseline)
     table = variant_table(rows)
-    columns = list(table.columns)
-    if not with_comparison:
-        hidden = {"verdict", "converted_users", "conversion_rate", *COMPARISON_COLUMNS}
-        columns = [column for column in columns if column not in hidden]
+    config = _column_config(_baseline_label(baseline))
+    # Two tables rather than one of 17 columns that scrolls sideways at laptop width: the
+    # comparison (its intervals are in the plot below and the CSV), then the messages.
+    if with_comparison:
+        compared = [c for c in COMPARED_COLUMNS if c in table.columns]
+        st.dataframe(
+            _coloured_verdicts(table.select(compared)),
+            hide_index=True,
+            column_order=compared,
+            column_config=config,
+            placeholder="–",
+        )
+        st.caption(
+            f"Lift, difference, p-value and chance to beat are against {baseline.name}; the "
+            "95 % intervals are in the plot below and in the CSV."
+        )
     st.dataframe(
-        _coloured_verdicts(table),
+        table.select(MESSAGE_COLUMNS),
         hide_index=True,
-        column_order=columns,
-        column_config=_column_config(_baseline_label(baseline)),
+        column_order=MESSAGE_COLUMNS,
+        column_config=config,
         placeholder="–",
     )
     st.download_button(

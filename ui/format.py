@@ -27,6 +27,31 @@ def count(value: int | float | None) -> str:
     return f"{int(value):,}"
 
 
+COMPACT_FROM = 10_000
+"""Below this a count shows in full (9,999 fits any card); from it, as 17.7K / 1.23M."""
+
+
+def compact(value: int | float | None) -> str:
+    """A count short enough for a KPI card at laptop width, as analytics tools show it.
+
+    The exact value goes in the card's help (`ui.widgets.metric`), so nothing is lost:
+    1234 -> '1,234'; 17712 -> '17.7K'; 4027969 -> '4.03M'; None -> 'n/a'.
+
+    >>> compact(17712), compact(999_960), compact(4_027_969), compact(None)
+    ('17.7K', '1.00M', '4.03M', 'n/a')
+    """
+    if value is None:
+        return NOT_AVAILABLE
+    size = abs(value)
+    if size < COMPACT_FROM:
+        return count(value)
+    for scale, suffix, digits in ((1e3, "K", 1), (1e6, "M", 2)):
+        shown = f"{value / scale:.{digits}f}"
+        if size < scale * 1000 and abs(float(shown)) < 1000:  # 999,960 reads 1.00M
+            return f"{shown}{suffix}"
+    return f"{value / 1e9:,.2f}B"
+
+
 def money(value: float | None) -> str:
     """Revenue with two decimals and thousands separators; None -> 'n/a'."""
     if value is None:

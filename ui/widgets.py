@@ -32,7 +32,7 @@ class Kpi:
 
 
 FORMATTERS: dict[str, Callable[[float | None], str]] = {
-    "count": fmt.count,
+    "count": fmt.compact,
     "percent": fmt.percent,
     "money": fmt.money,
 }
@@ -74,9 +74,23 @@ def kpi_value(report: CampaignReport, kpi: Kpi) -> str:
     return FORMATTERS[kpi.kind](getattr(report.kpis, kpi.key))
 
 
-def metric(label: str, value: str, key: str, delta: str | None = None) -> None:
-    """`st.metric` with the glossary's sentence as its help."""
-    st.metric(label, value, delta=delta, help=help_for(key), border=True)
+def metric(
+    label: str, value: str, key: str, delta: str | None = None, exact: str | None = None
+) -> None:
+    """`st.metric` with the glossary's sentence as its help.
+
+    `exact` is the full figure when `value` is compact (17.7K): it goes in the help, so
+    the card fits at laptop width and the exact number is one hover away.
+    """
+    help_text = help_for(key)
+    if exact is not None and exact != value:
+        help_text = f"{help_text}\n\nExact value: **{exact}**"
+    st.metric(label, value, delta=delta, help=help_text, border=True)
+
+
+def count_metric(label: str, value: int | float | None, key: str) -> None:
+    """A count card: compact on the card (17.7K), exact in the help."""
+    metric(label, fmt.compact(value), key, exact=fmt.count(value))
 
 
 def kpi_cards(
@@ -88,7 +102,9 @@ def kpi_cards(
     columns = st.columns(len(kpis))
     for column, kpi in zip(columns, kpis, strict=True):
         with column:
-            metric(kpi.label, kpi_value(report, kpi), kpi.key)
+            value = getattr(report.kpis, kpi.key)
+            exact = fmt.count(value) if kpi.kind == "count" else None
+            metric(kpi.label, kpi_value(report, kpi), kpi.key, exact=exact)
             if kpi.note_key:
                 note = getattr(report.kpis, kpi.note_key)
                 st.caption(
