@@ -109,7 +109,7 @@ def main() -> None:
         links = st.container()
         st.divider()
         st.subheader("Filters")
-        filters.sidebar_filters(view, campaigns, variants)
+        filters.sidebar_filters(view, campaigns, variants, actions)
         _share_and_freshness(url, view)
     with links:
         nav.sidebar_links(view)

@@ -98,7 +98,13 @@ with right:
     widgets.chart(charts.funnel(influenced, "Influenced conversions (users)"))
 
 st.subheader("Against the control group")
-if not kpis.control_users:
+if view.action:
+    widgets.empty(
+        f"No uplift under the drill-down into action `{view.action}`: the control group "
+        "receives no action, so there is no control group to compare this action with.",
+        "Choose All actions in the sidebar (or Back to all actions above) to see the uplift.",
+    )
+elif not kpis.control_users:
     widgets.empty(
         "This campaign has no control group in this range, so there is no uplift to measure.",
         "Hold out a control group (users assigned but sent nothing) to measure the uplift.",

@@ -33,6 +33,7 @@ from ui.url_state import (
 VIEW_KEY = "view"
 LAST_QUERY_KEY = "last_query"
 ALL_VARIANTS = "__all__"
+ALL_ACTIONS = "__all__"
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 
 
@@ -111,6 +112,11 @@ def _on_variant() -> None:
     _set_params(variant=None if value == ALL_VARIANTS else value)
 
 
+def _on_action() -> None:
+    value = st.session_state["f_action"]
+    _set_params(action=None if value == ALL_ACTIONS else value)
+
+
 def _on_gran() -> None:
     _set_params(gran=st.session_state["f_gran"] or "day")
 
@@ -172,8 +178,13 @@ def sidebar_filters(
     view: ViewState,
     campaigns: pl.DataFrame,
     variants: pl.DataFrame,
+    actions: pl.DataFrame | None = None,
 ) -> None:
-    """Draw the filters for `view`; changes go to the URL through the callbacks."""
+    """Draw the filters for `view`; changes go to the URL through the callbacks.
+
+    The action drill-down starts from the Conversions page, but it is a filter like the
+    others: it shows in the sidebar, where a reader on any page sees it is on and can undo it.
+    """
     ids = campaigns["campaign_id"].to_list()
     names = dict(zip(ids, campaigns["name"].to_list(), strict=True))
     row = campaigns.row(ids.index(view.campaign), named=True)
@@ -236,6 +247,21 @@ def sidebar_filters(
             on_change=_on_variant,
             help="Split the stats by variant: every figure as if the campaign's only "
             "messages were those of this variant.",
+        )
+
+    action_ids = actions["action_id"].to_list() if actions is not None and actions.height else []
+    if action_ids:
+        action_names = dict(zip(action_ids, actions["name"].to_list(), strict=True))  # type: ignore[index]
+        _prime("f_action", view.action or ALL_ACTIONS)
+        st.selectbox(
+            "Action",
+            [ALL_ACTIONS, *action_ids],
+            key="f_action",
+            format_func=lambda a: "All actions" if a == ALL_ACTIONS else action_names[a],
+            on_change=_on_action,
+            help="Drill down into one action (flow step): every figure as if the campaign's "
+            "only messages were those of this action. Its users are those who received it; "
+            "the control group receives no action, so control figures and uplift are n/a.",
         )
 
     _prime("f_test", view.test)

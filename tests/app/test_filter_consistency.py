@@ -1,0 +1,56 @@
+"""Filters never produce impossible screens (issue 10): the experiment under a variant
+filter still compares every variant, and an action drill-down keeps its population."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data.demo_catalog import variants_frame
+from tests.app.conftest import open_page
+
+CAMPAIGN = "push_black_friday"
+
+
+def _no_errors(app: AppTest) -> None:
+    assert not app.exception, [item.value for item in app.exception]
+    assert not app.error, [item.value for item in app.error]
+
+
+@pytest.mark.parametrize("variant", ["A", "B", "control"])
+def test_a_variant_filter_keeps_every_variant_and_raises_no_split_alarm(
+    app: AppTest, variant: str
+) -> None:
+    open_page(app, "experiment", campaign=CAMPAIGN, variant=variant)
+    _no_errors(app)  # no "The split is broken" box: the check compares every variant
+    names = variants_frame().filter(campaign_id=CAMPAIGN)["name"].to_list()
+    for table in app.dataframe:
+        frame = table.value
+        assert sorted(frame["name"]) == sorted(names)
+        assert (frame["users"] > 0).all(), frame
+
+
+def _metrics(app: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+@pytest.mark.parametrize("action", ["push_teaser", "push_reminder"])
+def test_an_action_filter_keeps_the_population_of_the_action(app: AppTest, action: str) -> None:
+    open_page(app, "overview", campaign=CAMPAIGN, action=action)
+    _no_errors(app)
+    shown = _metrics(app)
+    assert shown["Messages sent"] != "0"
+    for label in ("Audience size", "Users", "Sessions per day, during"):
+        assert shown[label] not in {"0", "0.0", "n/a"}, (label, shown)
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "n/a of the audience" not in captions
+    # the sidebar says the drill-down is on, and can undo it
+    assert app.sidebar.selectbox(key="f_action").value == action
+
+
+def test_an_action_filter_says_why_there_is_no_uplift(app: AppTest) -> None:
+    open_page(app, "conversions", campaign=CAMPAIGN, action="push_teaser")
+    _no_errors(app)
+    assert any("control group receives no action" in info.value for info in app.info)
+    labels = {metric.label for metric in app.metric}
+    assert "Uplift (absolute)" not in labels
