@@ -172,6 +172,7 @@ def table(
         selection_mode=selection_mode,  # type: ignore[arg-type]
         key=key,
         width="stretch",
+        placeholder=fmt.NOT_AVAILABLE,  # a missing value reads "n/a", as on the cards
     )
     st.download_button(
         "Download CSV",

@@ -54,3 +54,14 @@ def test_an_action_filter_says_why_there_is_no_uplift(app: AppTest) -> None:
     assert any("control group receives no action" in info.value for info in app.info)
     labels = {metric.label for metric in app.metric}
     assert "Uplift (absolute)" not in labels
+
+
+def test_a_campaign_name_links_to_its_overview_with_the_current_filters(app: AppTest) -> None:
+    open_page(app, "campaigns", campaign=CAMPAIGN, tz="Europe/Paris", test="true")
+    _no_errors(app)
+    frame = app.dataframe[0].value
+    links = dict(zip(frame["campaign_id"], frame["link"], strict=True))
+    link = links[CAMPAIGN]
+    assert link.startswith(f"overview?campaign={CAMPAIGN}&")
+    assert "tz=Europe%2FParis" in link and "test=true" in link
+    assert link.endswith("#Black%20Friday%20teaser%20%28A/B%20test%29")
