@@ -93,9 +93,11 @@ st.caption(
     "or open without a click."
 )
 with left:
-    widgets.chart(charts.funnel(conversion_funnel, "Conversion funnel (users)"))
+    widgets.chart(
+        charts.funnel(conversion_funnel, "Conversion funnel (users)"), widgets.FUNNEL_EMPTY
+    )
 with right:
-    widgets.chart(charts.funnel(influenced, "Influenced conversions (users)"))
+    widgets.chart(charts.funnel(influenced, "Influenced conversions (users)"), widgets.FUNNEL_EMPTY)
 
 st.subheader("Against the control group")
 if view.action:

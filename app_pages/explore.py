@@ -60,15 +60,23 @@ if not widgets.no_events(report, "figures to explore"):
     else:
         with st.spinner(f"Computing {label.lower()} per {view.gran}..."):
             frame = data_access.series(url, view, figure, view.split)
-        widgets.chart(
-            charts.explore_line(
-                frame,
-                label,
-                percent=figure in RATES,
-                split_title=SPLIT_LABELS[view.split] if view.split else None,
-            )
+        line = charts.explore_line(
+            frame,
+            label,
+            percent=figure in RATES,
+            split_title=SPLIT_LABELS[view.split] if view.split else None,
         )
-        shown = frame.with_columns(frame["date"].cast(pl.Date)).rename({"value": figure})
-        if not view.split:
-            shown = shown.drop("split")
-        widgets.table(shown, f"{figure}_per_{view.gran}", view)
+        if line is None:
+            split = f" split by {SPLIT_LABELS[view.split].lower()}" if view.split else ""
+            widgets.empty(
+                f"No {label.lower()}{split} to draw: every value is 0 or n/a in this range.",
+                "A rate is n/a where its denominator is 0 (the tap-through rate needs "
+                "impressions, which only in-app messages make). Choose another figure or "
+                "split, or widen the date range.",
+            )
+        else:
+            widgets.chart(line)
+            shown = frame.with_columns(frame["date"].cast(pl.Date)).rename({"value": figure})
+            if not view.split:
+                shown = shown.drop("split")
+            widgets.table(shown, f"{figure}_per_{view.gran}", view)

@@ -57,7 +57,7 @@ if kpis.converted_users is not None:
 funnel = pl.DataFrame({"step": [s for s, _ in steps], "count": [c for _, c in steps]})
 left, right = st.columns([2, 1])
 with left:
-    widgets.chart(charts.funnel(funnel))
+    widgets.chart(charts.funnel(funnel), widgets.FUNNEL_EMPTY)
 with right:
     widgets.table(funnel, "delivery_funnel", view)
     st.caption(

@@ -91,14 +91,44 @@ def punch_card(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
+def has_values(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether any of `columns` holds a value other than 0 or null: is there anything to draw?
+
+    A chart of nothing but zeros or n/a (an axis at 0.000, a legend of four platforms)
+    reads as a broken chart; the pages show an empty state saying why instead.
+    """
+    present = [column for column in columns if column in frame.columns]
+    if frame.is_empty() or not present:
+        return False
+    return bool(
+        frame.select(
+            pl.any_horizontal([(pl.col(c).cast(pl.Float64).fill_null(0) != 0) for c in present])
+            .any()
+            .alias("any")
+        ).item()
+    )
+
+
 def multi_line(
     frame: pl.DataFrame,
     columns: Mapping[str, str],
     title: str,
     y_title: str,
     percent: bool = False,
-) -> alt.Chart:
-    """Several measures of a daily frame over time, one line each, with a legend."""
+    keep: Sequence[str] | None = None,
+) -> alt.Chart | None:
+    """Several measures of a daily frame over time, one line each, with a legend.
+
+    Measures with nothing to draw (every value 0 or null) are left out, unless named in
+    `keep`; None when no measure is left, for the caller's empty state.
+    """
+    columns = {
+        column: name
+        for column, name in columns.items()
+        if column in frame.columns and (column in (keep or ()) or has_values(frame, [column]))
+    }
+    if not columns or frame.is_empty():
+        return None
     value_format = PERCENT if percent else ","
     return (
         alt.Chart(_long(frame, columns), title=title)
@@ -120,7 +150,7 @@ def multi_line(
     )
 
 
-def rate_trend(frame: pl.DataFrame) -> alt.Chart:
+def rate_trend(frame: pl.DataFrame) -> alt.Chart | None:
     """Tap-through rate and dismissal rate per bucket: is the message wearing out?"""
     return multi_line(
         frame,
@@ -131,7 +161,7 @@ def rate_trend(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
-def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart:
+def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart | None:
     """Total vs unique cumulative impressions: the gap is repeat views."""
     return multi_line(
         frame,
@@ -144,19 +174,37 @@ def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
-def message_trend(frame: pl.DataFrame) -> alt.Chart:
-    """Sent, delivered, impressions and clicks per bucket."""
-    return multi_line(
-        frame,
-        {
-            "messages_sent": "Sent",
-            "delivered": "Delivered",
-            "impressions": "Impressions",
-            "clicks": "Clicks",
-        },
-        title="Message trend",
-        y_title="Count",
-    )
+TREND_MEASURES = {
+    "messages_sent": "Sent",
+    "delivered": "Delivered",
+    "impressions": "Impressions",
+    "opens": "Opens",
+    "clicks": "Clicks",
+}
+CHANNEL_TREND: dict[str, tuple[str, ...]] = {
+    "push": ("messages_sent", "delivered", "opens", "clicks"),
+    "email": ("messages_sent", "delivered", "opens", "clicks"),
+    "sms": ("messages_sent", "delivered", "clicks"),
+    "in_app": ("impressions", "clicks"),
+}
+"""The figures each channel has: an in-app message is never sent or delivered, a push or
+an email never makes an impression (in this data model), so those lines would be zeros."""
+
+
+def message_trend(frame: pl.DataFrame, channel: str | None = None) -> alt.Chart | None:
+    """The channel's message figures per bucket: sent, delivered, opens, clicks for push
+    and email; impressions and clicks for in-app.
+
+    Without `channel`, the figures that have some value in the frame. None when nothing
+    happened in the range.
+    """
+    if channel in CHANNEL_TREND:
+        wanted = CHANNEL_TREND[channel]
+        measures = {key: name for key, name in TREND_MEASURES.items() if key in wanted}
+        if not has_values(frame, list(measures)):
+            return None
+        return multi_line(frame, measures, "Message trend", "Count", keep=wanted)
+    return multi_line(frame, TREND_MEASURES, title="Message trend", y_title="Count")
 
 
 def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Chart:
@@ -192,11 +240,14 @@ def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Ch
     return alt.layer(bars, rule, label, title="Endpoint deliveries per day")
 
 
-def funnel(frame: pl.DataFrame, title: str = "Delivery funnel") -> alt.Chart:
+def funnel(frame: pl.DataFrame, title: str = "Delivery funnel") -> alt.Chart | None:
     """Horizontal bars for the steps of a funnel, in the frame's order (step, count).
 
-    The share of the first step is in the tooltip, so drop-off reads at a glance.
+    The share of the first step is in the tooltip, so drop-off reads at a glance. None
+    when every step is 0 (an empty range): bars of nothing say less than an empty state.
     """
+    if not has_values(frame, ["count"]):
+        return None
     first = frame["count"][0] if frame.height else 0
     shaped = frame.with_row_index("order").with_columns(
         (pl.col("count") / first if first else pl.lit(None, dtype=pl.Float64)).alias("share")
@@ -218,9 +269,12 @@ def funnel(frame: pl.DataFrame, title: str = "Delivery funnel") -> alt.Chart:
 
 def breakdown_bars(
     frame: pl.DataFrame, dimension: str, title: str, dimension_title: str
-) -> alt.Chart:
-    """Impressions, opens and clicks per value of `dimension` (platform, device model)."""
+) -> alt.Chart | None:
+    """Impressions, opens and clicks per value of `dimension` (platform, device model);
+    None when there are none."""
     measures = {"impressions": "Impressions", "opens": "Opens", "clicks": "Clicks"}
+    if not has_values(frame, list(measures)):
+        return None
     long = (
         frame.select([dimension, *measures])
         .unpivot(index=dimension, on=list(measures), variable_name="measure", value_name="value")
@@ -274,12 +328,15 @@ def sessions_chart(
     campaign_start: dt.date,
     measure: str = "sessions",
     kind: str = "line",
-) -> alt.LayerChart:
+) -> alt.LayerChart | None:
     """Sessions per day (or average session length) before and during the campaign.
 
     `frame` is `sessions.daily` (date, sessions, avg_session_seconds). The dashed rule
-    marks the campaign start so that the before/after change reads at a glance.
+    marks the campaign start so that the before/after change reads at a glance. None when
+    the measure has no value (no sessions of the population).
     """
+    if not has_values(frame, [measure]):
+        return None
     titles = {
         "sessions": ("Sessions per day", "Sessions", ","),
         "avg_session_seconds": ("Average session length per day", "Seconds", ",.0f"),
@@ -300,12 +357,15 @@ def sessions_chart(
 
 def explore_line(
     frame: pl.DataFrame, figure_label: str, percent: bool = False, split_title: str | None = None
-) -> alt.Chart:
+) -> alt.Chart | None:
     """One figure over time (`explore_series`: date, split, value).
 
     With `split_title` (the split's name, e.g. "Variant") there is a line per split value;
-    without, the single series ("all") is one line and needs no legend.
+    without, the single series ("all") is one line and needs no legend. None when every
+    value is 0 or n/a (e.g. a tap-through rate on a push campaign, which has no impressions).
     """
+    if not has_values(frame, ["value"]):
+        return None
     value_format = PERCENT if percent else ",.2~f"
     tooltip = [
         alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),

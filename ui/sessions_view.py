@@ -37,9 +37,9 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
         with column:
             widgets.metric(label, value, key, delta=delta)
     daily = rows_to_frame(sessions.daily, SessionDayRow)
-    if daily.is_empty():
+    if not charts.has_values(daily, ["sessions"]):
         widgets.empty(
-            "No sessions of this campaign's audience before or during it.",
+            "No sessions of this campaign's audience before or during it (with these filters).",
             "Sessions come from the sessions table: import your app's sessions to compare.",
         )
         return

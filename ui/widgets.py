@@ -186,14 +186,31 @@ def table(
     return event
 
 
-def chart(spec: alt.TopLevelMixin) -> None:
+NOTHING_TO_DRAW = (
+    "Nothing to draw: every value of this chart is 0 or n/a in this date range.",
+    "Widen the date range, or turn off the variant, action and test-user filters.",
+)
+
+FUNNEL_EMPTY = (
+    "No users at any step of this funnel in this date range.",
+    "Widen the date range (Campaign lifetime shows everything), or turn off the filters.",
+)
+
+
+def chart(spec: alt.TopLevelMixin | None, empty_state: tuple[str, str] = NOTHING_TO_DRAW) -> None:
     """Draw an Altair chart across the page, in the app's theme (light or dark).
+
+    A builder returns None when it has nothing to draw; then `empty_state` (why, and what
+    to do) is shown instead of axes at 0 and a legend of nothing.
 
     The spec is turned into Vega-Lite here, without Altair's JSON-schema validation (the
     chart builders' tests validate every spec): validating took a third of a warm rerun
     of the Overview (py-spy, 80 reruns on the demo), and `st.altair_chart` does it under a
     lock that every session's charts share.
     """
+    if spec is None:
+        empty(*empty_state)
+        return
     st.vega_lite_chart(vega_lite_spec(spec), width="stretch", theme="streamlit")
 
 
