@@ -32,10 +32,11 @@ run: install
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 system-deps:
-	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/bin/chromium ] || \
+			[ ! -x /usr/sbin/clickhouse-server ]; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql chromium \
-			fonts-dejavu-core >/dev/null; \
+			fonts-dejavu-core clickhouse-server clickhouse-client >/dev/null; \
 	fi
 
 lint: install-dev

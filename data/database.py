@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from data.dialect import clickhouse_options, prepare_engine
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "campaigns.duckdb"
 DEFAULT_DATABASE_URL = f"duckdb:///{DEFAULT_DATABASE_PATH}"
@@ -181,7 +183,9 @@ def _with_timeout(engine: sa.Engine, seconds: float | None) -> sa.Engine:
 
 def create_writer_engine(url: str) -> sa.Engine:
     """An engine that may write: for the importer, the demo generator and tests."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = prepare_engine(
+        sa.create_engine(url, pool_pre_ping=True, **clickhouse_options(url, reader=False))
+    )
     return _duckdb_settings(engine, DUCKDB_WRITER_MEMORY) if is_duckdb(url) else engine
 
 
@@ -205,7 +209,8 @@ def create_reader_engine(url: str) -> sa.Engine:
             options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
         engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        options = clickhouse_options(url, reader=True, timeout_seconds=timeout)
+        engine = prepare_engine(sa.create_engine(url, pool_pre_ping=True, **options))
     return _with_timeout(engine, timeout)
 
 

@@ -5,11 +5,16 @@ the wall clock of the scope's zone. `data.local_time` does that by arithmetic on
 epoch seconds of an instant plus the zone's offset, with the offsets' transitions taken
 from Python's zoneinfo, so the one piece of SQL that depends on the backend is how an
 instant becomes epoch seconds. The zone itself never reaches SQL.
+
+ClickHouse (`clickhouse+http://` URLs) spells more of the queries' SQL differently; its
+engines compile with `data.clickhouse_sql` (installed by `prepare_engine`), so the
+queries themselves stay backend-neutral SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -19,6 +24,93 @@ Granularity = Literal["day", "week", "month"]
 def epoch_seconds(instant: sa.ColumnElement) -> sa.ColumnElement:
     """Seconds (with fraction) since 1970-01-01 00:00 UTC of a `timestamptz` column.
 
-    `EXTRACT(epoch FROM ts)` on DuckDB and PostgreSQL alike.
+    `EXTRACT(epoch FROM ts)` on DuckDB and PostgreSQL alike; `toUnixTimestamp(ts)` on
+    ClickHouse, whose `DateTime` columns hold whole seconds.
     """
     return sa.extract("epoch", instant)
+
+
+def _clickhouse_value(value: object) -> object:
+    """A parameter as ClickHouse 18.16 accepts it through clickhouse-sqlalchemy's HTTP driver.
+
+    The driver renders parameters client-side: `True` would reach SQL as the unknown
+    identifier `True` (ClickHouse stores booleans as UInt8), and an aware datetime as its
+    wall-clock text without the offset, so it is turned into UTC first (the columns are
+    `DateTime('UTC')`).
+    """
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _clickhouse_parameters(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {name: _clickhouse_value(value) for name, value in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        return type(parameters)(_clickhouse_parameters(item) for item in parameters)
+    return parameters
+
+
+def _utc_datetime(text: str) -> dt.datetime | None:
+    """A `DateTime('UTC')` value from ClickHouse's text output, as an aware UTC instant."""
+    from clickhouse_sqlalchemy.drivers.http.transport import datetime_converter
+
+    value = datetime_converter(text)
+    return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _read_utc_datetimes() -> None:
+    """Teach clickhouse-sqlalchemy's HTTP driver to read `DateTime('UTC')` columns.
+
+    Its converters are keyed by exact type name, and `DateTime('UTC')` (our columns' type,
+    so that text in and out is UTC whatever the server's zone) is not among them: values
+    came back as strings. Aware UTC datetimes are what DuckDB and PostgreSQL return.
+    """
+    from clickhouse_sqlalchemy.drivers.http import transport
+
+    transport.converters["DateTime('UTC')"] = _utc_datetime
+
+
+def clickhouse_options(
+    url: str, reader: bool, timeout_seconds: float | None = None
+) -> dict[str, Any]:
+    """`create_engine` keyword arguments for a ClickHouse URL (none for other backends).
+
+    A reader is read-only (`readonly=2`) and stops a statement after the query timeout
+    (`max_execution_time`), as on PostgreSQL; see `data.clickhouse_sql.SETTINGS` for the rest.
+    """
+    if sa.make_url(url).get_backend_name() != "clickhouse":
+        return {}
+    from data.clickhouse_sql import connect_args
+
+    return {"connect_args": connect_args(reader, timeout_seconds)}
+
+
+def prepare_engine(engine: sa.Engine) -> sa.Engine:
+    """Make `engine` pass booleans and aware datetimes as its backend reads them.
+
+    Nothing to do on DuckDB and PostgreSQL; on ClickHouse, every statement's parameters go
+    through `_clickhouse_value`. Every engine of the app comes from `data.database`, which
+    calls this.
+    """
+    if engine.dialect.name != "clickhouse":
+        return engine
+    from data import clickhouse_sql
+
+    clickhouse_sql.install(engine.dialect)
+    _read_utc_datetimes()
+
+    @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _convert(
+        _conn: sa.Connection,
+        _cursor: object,
+        statement: str,
+        parameters: Any,
+        _context: object,
+        _executemany: bool,
+    ) -> tuple[str, Any]:
+        return statement, _clickhouse_parameters(parameters)
+
+    return engine

@@ -8,6 +8,9 @@ a 4-byte `REAL` would turn 19.99 into 19.9899997 on a round trip.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
+
 import polars as pl
 import sqlalchemy as sa
 
@@ -150,5 +153,59 @@ def frame_schema(table: sa.Table) -> dict[str, pl.DataType]:
 
 
 def create_schema(engine: sa.Engine) -> None:
-    """Create every table and index that is missing; existing ones are left untouched."""
+    """Create every table and index that is missing; existing ones are left untouched.
+
+    ClickHouse tables need an engine and a sort order that `metadata` cannot express, so
+    there the DDL comes from `data.clickhouse_schema` (one server; a cluster's tables are
+    made by `python -m data.schema --cluster`).
+    """
+    if engine.dialect.name == "clickhouse":
+        from data.clickhouse_schema import single_node_statements
+
+        with engine.connect() as connection:
+            for statement in single_node_statements():
+                connection.execute(sa.text(statement))
+        return
     metadata.create_all(engine, checkfirst=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m data.schema --db URL [--cluster NAME --shard URL ...]`: create missing tables.
+
+    Works on DuckDB, PostgreSQL and ClickHouse; `--cluster` (ClickHouse only) creates the
+    local tables and the Distributed tables over them on every `--shard` URL and on `--db`.
+    """
+    from data.database import create_writer_engine, resolve_database_url
+
+    parser = argparse.ArgumentParser(
+        prog="python -m data.schema", description="Create every missing table of the schema."
+    )
+    parser.add_argument("--db", help="database URL (default: CAMPAIGN_DB_URL, then DuckDB)")
+    parser.add_argument("--cluster", help="ClickHouse: the cluster name of remote_servers")
+    parser.add_argument(
+        "--shard", action="append", default=[], help="ClickHouse: a shard's URL (repeat)"
+    )
+    args = parser.parse_args(argv)
+    url = resolve_database_url(args.db)
+    backend = sa.make_url(url).get_backend_name()
+    if (args.cluster or args.shard) and backend != "clickhouse":
+        parser.error("--cluster and --shard apply to ClickHouse URLs (clickhouse+http://...)")
+    if args.shard and not args.cluster:
+        parser.error("--shard needs --cluster NAME")
+    if backend == "clickhouse":
+        from data.clickhouse_schema import create_clickhouse_schema
+
+        create_clickhouse_schema(url, args.cluster, args.shard)
+    else:
+        engine = create_writer_engine(url)
+        try:
+            create_schema(engine)
+        finally:
+            engine.dispose()
+    where = f"cluster {args.cluster}" if args.cluster else sa.make_url(url).render_as_string()
+    print(f"schema ready on {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

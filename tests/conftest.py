@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.schema import create_schema
-from tests.support import postgres
+from tests.support import clickhouse, postgres
 
 BACKENDS = ["duckdb", "postgresql"]
 
@@ -28,6 +28,25 @@ def postgres_cluster() -> Iterator[postgres.PostgresCluster]:
     cluster = postgres.start_cluster()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_cluster() -> Iterator[clickhouse.ClickHouseCluster]:
+    """Two ClickHouse servers on loopback, two shards of one cluster, with our schema.
+
+    Per xdist worker; tests that use it carry `xdist_group("clickhouse")` so one worker
+    starts it (about a second) and the others do not.
+    """
+    if not clickhouse.available():
+        if os.environ.get("CI"):
+            pytest.fail("clickhouse-server is not installed: run `make test`, which installs it")
+        pytest.skip("clickhouse-server is not installed (apt-get install -y clickhouse-server)")
+    cluster = clickhouse.start_cluster()
+    try:
+        clickhouse.create_cluster_schema(cluster)
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def _postgres_schema_engine(cluster: postgres.PostgresCluster) -> Iterator[sa.Engine]:

@@ -1,0 +1,242 @@
+"""How the app's backend-neutral SQLAlchemy queries are written for ClickHouse 18.16.
+
+The queries (`data.event_counts`, `data.user_pass`, `data.conversion_queries`, ...) use
+standard SQL that DuckDB and PostgreSQL share. Debian's ClickHouse (release 18.16, the one
+we can run here) spells several of those constructs differently, and clickhouse-sqlalchemy
+0.3.2 compiles some of them into SQL it rejects. Rather than branch in every query, the
+ClickHouse engines of the app compile with the subclasses below (`data.dialect
+.prepare_engine` installs them on the engine's own dialect, nothing global):
+
+- `count(*) FILTER (WHERE c)` → `countIf(c)`; `count(DISTINCT x) FILTER (WHERE c)` →
+  `uniqExactIf(x, c)`; `count(DISTINCT x)` → `uniqExact(x)`. Exact only: never `uniq`
+  or `uniqCombined`, which are approximate.
+- `bit_or(x)` → `groupBitOr(x)`; `a & b` → `bitAnd(a, b)` (18.16 has no `&`).
+- `EXTRACT(epoch FROM ts)` → `toUnixTimestamp(ts)`: our columns are `DateTime('UTC')`,
+  whole seconds, so the integer is exact (the driver's `extract` dropped the field).
+- `TRUE`/`FALSE` → `1`/`0` (booleans are UInt8).
+- types in casts: `BIGINT` → `Int64`, `INTEGER` → `Int32`, `FLOAT`/`NUMERIC` → `Float64`,
+  `BOOLEAN` → `UInt8`, `TIMESTAMP WITH TIME ZONE` → `DateTime('UTC')` (the driver wrote
+  `Bool`, `Decimal(None, None)` and `DateTime('True')`, none of which 18.16 knows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from clickhouse_sqlalchemy.drivers.compilers.sqlcompiler import ClickHouseSQLCompiler
+from clickhouse_sqlalchemy.drivers.compilers.typecompiler import ClickHouseTypeCompiler
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnClause, False_, True_, UnaryExpression
+
+
+def _distinct_argument(function: sa.sql.functions.Function[Any]) -> sa.ColumnElement[Any] | None:
+    """`x` of `count(DISTINCT x)`, else None."""
+    arguments = list(function.clauses)
+    if (
+        len(arguments) == 1
+        and isinstance(arguments[0], UnaryExpression)
+        and arguments[0].operator is operators.distinct_op
+    ):
+        return arguments[0].element
+    return None
+
+
+def _is_star(argument: Any) -> bool:
+    """The `*` of `count(*)`."""
+    return isinstance(argument, ColumnClause) and argument.is_literal and argument.name == "*"
+
+
+class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
+    """The driver's compiler with the app's constructs in 18.16's spelling."""
+
+    def visit_funcfilter(self, funcfilter: Any, **kw: Any) -> str:
+        function = funcfilter.func
+        condition = self.process(funcfilter.criterion, **kw)
+        name = function.name.lower()
+        if name == "count":
+            distinct = _distinct_argument(function)
+            if distinct is not None:
+                return f"uniqExactIf({self.process(distinct, **kw)}, {condition})"
+            arguments = list(function.clauses)
+            if not arguments or _is_star(arguments[0]):
+                return f"countIf({condition})"
+            counted = self.process(arguments[0], **kw)
+            return f"countIf(({counted}) IS NOT NULL AND ({condition}))"
+        arguments = ", ".join(self.process(argument, **kw) for argument in function.clauses)
+        return f"{function.name}If({arguments}, {condition})"
+
+    def visit_count_func(self, fn: Any, **kw: Any) -> str:
+        distinct = _distinct_argument(fn)
+        if distinct is not None:
+            return f"uniqExact({self.process(distinct, **kw)})"
+        return super().visit_count_func(fn, **kw)
+
+    def visit_bit_or_func(self, fn: Any, **kw: Any) -> str:
+        return f"groupBitOr{self.function_argspec(fn, **kw)}"
+
+    def visit_bitwise_and_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return f"bitAnd({self.process(binary.left, **kw)}, {self.process(binary.right, **kw)})"
+
+    def visit_bitwise_or_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return f"bitOr({self.process(binary.left, **kw)}, {self.process(binary.right, **kw)})"
+
+    def visit_extract(self, extract: Any, **kw: Any) -> str:
+        if extract.field == "epoch":
+            return f"toUnixTimestamp({self.process(extract.expr, **kw)})"
+        return super().visit_extract(extract, **kw)
+
+    def visit_join(self, join: Any, asfrom: bool = False, **kw: Any) -> str:
+        """`a JOIN b ON ...`, with a table on the left read through a subquery of its own.
+
+        With a Distributed table on the left, 18.16 sends the whole join to the shards and
+        (with `distributed_product_mode = 'global'`) the right side as a temporary table,
+        after which `ON right.col = ...` fails with "Unknown identifier: right.col". As
+        `(SELECT * FROM t) AS t` the join runs on the node that got the query, each side
+        read over the shards.
+        """
+        left = join.left._compiler_dispatch(self, asfrom=True, **kw)
+        if isinstance(join.left, sa.Table):
+            left = f"(SELECT * FROM {left}) AS {left}"
+        if join.full:
+            kind = "FULL OUTER"
+        elif join.isouter:
+            kind = "LEFT OUTER"
+        else:
+            kind = "INNER"
+        right = join.right._compiler_dispatch(self, asfrom=True, **kw)
+        return f"{left} {kind} JOIN {right} ON {join.onclause._compiler_dispatch(self, **kw)}"
+
+    def visit_cast(self, cast: Any, **kw: Any) -> str:
+        """`CAST(x AS Nullable(T))`: standard SQL casts NULL to NULL, 18.16 refuses a NULL
+        into a plain type (a user without in-range impressions has no first-impression
+        bucket)."""
+        target = self.dialect.type_compiler_instance.process(cast.typeclause.type)
+        return f"CAST({self.process(cast.clause, **kw)} AS Nullable({target}))"
+
+    def visit_is__binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        """`x IS TRUE` / `x IS FALSE` → `x = 1` / `x = 0` (NULL fails both, as in SQL)."""
+        if isinstance(binary.right, True_ | False_):
+            value = 1 if isinstance(binary.right, True_) else 0
+            return f"({self.process(binary.left, **kw)}) = {value}"
+        return f"{self.process(binary.left, **kw)} IS {self.process(binary.right, **kw)}"
+
+    def visit_is_not_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        """`x IS NOT TRUE` → true for NULL and for anything but 1."""
+        if isinstance(binary.right, True_ | False_):
+            value = 1 if isinstance(binary.right, True_) else 0
+            left = self.process(binary.left, **kw)
+            return f"(({left}) IS NULL OR ({left}) != {value})"
+        return f"{self.process(binary.left, **kw)} IS NOT {self.process(binary.right, **kw)}"
+
+    def visit_true(self, expr: Any, **kw: Any) -> str:
+        return "1"
+
+    def visit_false(self, expr: Any, **kw: Any) -> str:
+        return "0"
+
+
+class CampaignClickHouseTypeCompiler(ClickHouseTypeCompiler):
+    """SQL standard types, as 18.16 names them in `CAST`."""
+
+    def visit_big_integer(self, type_: Any, **kw: Any) -> str:
+        return "Int64"
+
+    def visit_BIGINT(self, type_: Any, **kw: Any) -> str:  # noqa: N802 (SQLAlchemy's name)
+        return "Int64"
+
+    def visit_integer(self, type_: Any, **kw: Any) -> str:
+        return "Int32"
+
+    def visit_INTEGER(self, type_: Any, **kw: Any) -> str:  # noqa: N802
+        return "Int32"
+
+    def visit_small_integer(self, type_: Any, **kw: Any) -> str:
+        return "Int16"
+
+    def visit_float(self, type_: Any, **kw: Any) -> str:
+        return "Float64"
+
+    def visit_double(self, type_: Any, **kw: Any) -> str:
+        return "Float64"
+
+    def visit_DOUBLE(self, type_: Any, **kw: Any) -> str:  # noqa: N802
+        return "Float64"
+
+    def visit_numeric(self, type_: Any, **kw: Any) -> str:
+        return "Float64"
+
+    def visit_boolean(self, type_: Any, **kw: Any) -> str:
+        return "UInt8"
+
+    def visit_datetime(self, type_: Any, **kw: Any) -> str:
+        return "DateTime('UTC')"
+
+    def visit_text(self, type_: Any, **kw: Any) -> str:
+        return "String"
+
+    def visit_string(self, type_: Any, **kw: Any) -> str:
+        return "String"
+
+    def visit_interval(self, type_: Any, **kw: Any) -> str:
+        return "Int64"
+
+
+class SecondsInterval(sa.types.TypeDecorator[Any]):
+    """An interval bound as whole seconds: `DateTime + n` adds n seconds in ClickHouse.
+
+    Without it SQLAlchemy binds a `timedelta` as the datetime 1970-01-01 + delta on a
+    dialect without native intervals, and `anchor + window` would add a date.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, *_: Any, **__: Any) -> None:
+        super().__init__()
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        return None if value is None else int(value.total_seconds())
+
+
+SETTINGS: dict[str, str] = {
+    # A subquery over a Distributed table inside IN or JOIN of another (the converters'
+    # events, the control variants) runs once on the initiator and is sent to the shards
+    # (GLOBAL): exact whatever the tables' sharding keys. 18.16's default refuses.
+    "distributed_product_mode": "global",
+    # Non-matching rows of a LEFT JOIN get NULLs, as in standard SQL, not 0 and ''.
+    "join_use_nulls": "1",
+    # An insert through a Distributed table returns once the shards have the rows, so the
+    # importer's next batch (and its accounting) sees them.
+    "insert_distributed_sync": "1",
+    # 18.16 moves WHERE conditions to PREWHERE on its own and then, for a query over a
+    # Distributed table whose select list has no column (`SELECT 1 ... LIMIT 1`, the
+    # "has any delivered event" check), fails: "Cannot find column `equals(event_type,
+    # 'delivered')` in source stream". Off, the same query answers.
+    "optimize_move_to_prewhere": "0",
+}
+"""Session settings sent with every request of the app's ClickHouse engines."""
+
+
+def connect_args(reader: bool, timeout_seconds: float | None) -> dict[str, Any]:
+    """clickhouse-sqlalchemy's `ch_settings`: our settings, read-only and the timeout."""
+    settings = dict(SETTINGS)
+    if reader:
+        settings["readonly"] = "2"  # reads and settings only, like the other backends
+        if timeout_seconds is not None:
+            settings["max_execution_time"] = str(max(1, round(timeout_seconds)))
+    return {"ch_settings": settings}
+
+
+def install(dialect: sa.engine.Dialect) -> None:
+    """Compile this engine's statements and types with the classes above.
+
+    `/` is true division in ClickHouse (as in DuckDB), so SQLAlchemy need not cast an
+    integer divisor to NUMERIC (which the driver wrote as `Decimal(None, None)`).
+    """
+    dialect.statement_compiler = CampaignClickHouseCompiler  # type: ignore[misc]
+    type_compiler = CampaignClickHouseTypeCompiler(dialect)
+    dialect.type_compiler_instance = type_compiler  # type: ignore[misc]
+    dialect.type_compiler = type_compiler  # type: ignore[attr-defined]
+    dialect.div_is_floordiv = False
+    dialect.colspecs = {**dialect.colspecs, sa.Interval: SecondsInterval}  # type: ignore[misc]
