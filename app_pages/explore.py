@@ -65,6 +65,7 @@ if not widgets.no_events(report, "figures to explore"):
             label,
             percent=figure in RATES,
             split_title=SPLIT_LABELS[view.split] if view.split else None,
+            granularity=view.gran,
         )
         if line is None:
             split = f" split by {SPLIT_LABELS[view.split].lower()}" if view.split else ""

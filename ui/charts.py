@@ -26,6 +26,22 @@ DATE_FORMAT = "%Y-%m-%d"
 PERCENT = ".1%"
 
 
+BUCKETS: dict[str, tuple[str, str, str]] = {
+    "day": ("by day", "Local date", "%b %d"),
+    "week": ("by week", "Week (from Monday)", "%b %d"),
+    "month": ("by month", "Month", "%b %Y"),
+}
+"""Per granularity: the words a chart title uses, the x-axis title and the tick format,
+so that a chart of weeks never says "by day" and its ticks never mix "Mon 02" and
+"Nov 08" (Vega's default multi-format)."""
+
+
+def bucket_axis(granularity: str = "day", title: str | None = None) -> alt.X:
+    """The x axis of a chart over local buckets: titled and formatted for `granularity`."""
+    _, axis_title, tick_format = BUCKETS.get(granularity, BUCKETS["day"])
+    return alt.X("date:T", title=title or axis_title, axis=alt.Axis(format=tick_format))
+
+
 def _date_axis(title: str = "Local date", bars: bool = False) -> alt.X:
     """Local dates on x; for bars, a day-wide band so that a bar is not a hairline."""
     if bars:
@@ -356,7 +372,11 @@ def sessions_chart(
 
 
 def explore_line(
-    frame: pl.DataFrame, figure_label: str, percent: bool = False, split_title: str | None = None
+    frame: pl.DataFrame,
+    figure_label: str,
+    percent: bool = False,
+    split_title: str | None = None,
+    granularity: str = "day",
 ) -> alt.Chart | None:
     """One figure over time (`explore_series`: date, split, value).
 
@@ -372,7 +392,7 @@ def explore_line(
         alt.Tooltip("value:Q", title=figure_label, format=value_format),
     ]
     encoding: dict[str, object] = {
-        "x": _date_axis(),
+        "x": bucket_axis(granularity),
         "y": alt.Y(
             "value:Q", title=figure_label, axis=alt.Axis(format=PERCENT) if percent else alt.Axis()
         ),
@@ -381,7 +401,7 @@ def explore_line(
         encoding["color"] = alt.Color("split:N", title=split_title)
         tooltip.insert(1, alt.Tooltip("split:N", title=split_title))
     return (
-        alt.Chart(frame, title=figure_label)
+        alt.Chart(frame, title=f"{figure_label}, {BUCKETS.get(granularity, BUCKETS['day'])[0]}")
         .mark_line(point=True)
         .encode(**encoding, tooltip=tooltip)  # type: ignore[arg-type]
     )

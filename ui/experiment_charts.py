@@ -12,6 +12,7 @@ import polars as pl
 
 from metrics.experiments import verdict
 from metrics.report_model import Comparison
+from ui.charts import BUCKETS, bucket_axis
 
 VERDICT_COLOURS: dict[str, str] = {
     "better": "#2ca25f",
@@ -131,18 +132,22 @@ def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
     )
 
 
-def variant_trend_chart(frame: pl.DataFrame, figure_label: str) -> alt.Chart:
-    """One line per variant of a daily figure: columns date, split (the variant_id), value.
+def variant_trend_chart(
+    frame: pl.DataFrame, figure_label: str, granularity: str = "day"
+) -> alt.Chart:
+    """One line per variant of a figure per bucket: columns date, split (the variant_id),
+    value; titled and ticked for `granularity` (day, week or month).
 
     A column named `variant_id` is accepted in place of `split`.
     """
+
     if "split" not in frame.columns and "variant_id" in frame.columns:
         frame = frame.rename({"variant_id": "split"})
     return (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("date:T", title="Date"),
+            x=bucket_axis(granularity, title="Date" if granularity == "day" else None),
             y=alt.Y("value:Q", title=figure_label),
             color=alt.Color("split:N", title="Variant"),
             tooltip=[
@@ -151,5 +156,7 @@ def variant_trend_chart(frame: pl.DataFrame, figure_label: str) -> alt.Chart:
                 alt.Tooltip("value:Q", title=figure_label, format=",.6~g"),
             ],
         )
-        .properties(title=f"{figure_label} per variant, by day")
+        .properties(
+            title=f"{figure_label} per variant, {BUCKETS.get(granularity, BUCKETS['day'])[0]}"
+        )
     )

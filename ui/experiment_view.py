@@ -373,12 +373,17 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
     )
 
 
-def _show_trends(variant_trends: pl.DataFrame | None, figure_label: str) -> None:
-    st.subheader("Day by day")
+TREND_HEADINGS = {"day": "Day by day", "week": "Week by week", "month": "Month by month"}
+
+
+def _show_trends(
+    variant_trends: pl.DataFrame | None, figure_label: str, granularity: str = "day"
+) -> None:
+    st.subheader(TREND_HEADINGS.get(granularity, "Day by day"))
     if variant_trends is None or variant_trends.height == 0:
-        st.caption("No daily figures per variant in this date range.")
+        st.caption(f"No figures per variant and {granularity} in this date range.")
         return
-    st.altair_chart(variant_trend_chart(variant_trends, figure_label), width="stretch")
+    st.altair_chart(variant_trend_chart(variant_trends, figure_label, granularity), width="stretch")
 
 
 def render_experiment(
@@ -448,4 +453,4 @@ def render_experiment(
                 "interval. A bar that stays clear of the dashed zero line is a real difference."
             )
 
-    _show_trends(variant_trends, figure_label)
+    _show_trends(variant_trends, figure_label, report.granularity)

@@ -65,3 +65,15 @@ def test_a_campaign_name_links_to_its_overview_with_the_current_filters(app: App
     assert link.startswith(f"overview?campaign={CAMPAIGN}&")
     assert "tz=Europe%2FParis" in link and "test=true" in link
     assert link.endswith("#Black%20Friday%20teaser%20%28A/B%20test%29")
+
+
+@pytest.mark.parametrize(
+    ("gran", "heading"), [("week", "Week by week"), ("month", "Month by month")]
+)
+def test_the_experiment_trend_is_named_for_its_granularity(
+    app: AppTest, gran: str, heading: str
+) -> None:
+    open_page(app, "experiment", campaign=CAMPAIGN, gran=gran)
+    _no_errors(app)
+    headings = [subheader.value for subheader in app.subheader]
+    assert heading in headings and "Day by day" not in headings

@@ -122,3 +122,28 @@ def test_drawing_nothing_shows_why_and_what_to_do() -> None:
     assert not app.get("vega_lite_chart")
     assert "Nothing to draw" in app.info[0].value
     assert "Widen the date range" in app.info[0].value
+
+
+@pytest.mark.parametrize(
+    ("granularity", "words", "axis_title", "tick_format"),
+    [
+        ("day", "by day", "Date", "%b %d"),
+        ("week", "by week", "Week (from Monday)", "%b %d"),
+        ("month", "by month", "Month", "%b %Y"),
+    ],
+)
+def test_charts_over_time_are_labelled_for_their_granularity(
+    granularity: str, words: str, axis_title: str, tick_format: str
+) -> None:
+    from ui.experiment_charts import variant_trend_chart
+
+    frame = pl.DataFrame({"date": NOV, "split": ["A", "B", "A"], "value": [1.0, 2.0, 3.0]})
+    spec = variant_trend_chart(frame, "Conversions", granularity).to_dict()
+    assert spec["title"] == f"Conversions per variant, {words}"
+    assert spec["encoding"]["x"]["title"] == axis_title
+    assert spec["encoding"]["x"]["axis"]["format"] == tick_format  # one format, never mixed
+    line = charts.explore_line(frame, "Clicks", granularity=granularity)
+    assert line is not None
+    explored = line.to_dict()
+    assert explored["title"] == f"Clicks, {words}"
+    assert explored["encoding"]["x"]["axis"]["format"] == tick_format
