@@ -212,6 +212,20 @@ def qualifying_conversions(
     )
 
 
+def _in_range_receipts(
+    events: sa.FromClause, scope: Scope, with_action: bool = False
+) -> sa.Subquery:
+    """The in-range receipt events of a read of the campaign's events (with an action)."""
+    conditions = [events.c.event_type.in_(RECEIPT_TYPES), _in_range(events.c.occurred_at, scope)]
+    if with_action:
+        conditions.append(events.c.action_id.is_not(None))
+    return (
+        sa.select(events.c.user_id, events.c.event_type, events.c.occurred_at, events.c.action_id)
+        .where(*conditions)
+        .subquery()
+    )
+
+
 SPLIT_CONVERSIONS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "bucket": pl.Int64,
     "split": pl.String,
@@ -301,9 +315,15 @@ def load_conversion_rows(
     qualifying = qualifying_conversions(
         scope, conversion_event, window_hours, variant_ids, read_events()
     )
-    events = read_events()
-    candidate = events.c.action_id.is_not(None)
-    is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
+    # Joins on equalities only, every other condition in the aggregates or in the joined
+    # read: ClickHouse 18.16 accepts nothing else in JOIN ON, and the result is the same
+    # (a LEFT JOIN's unmatched row and a row failing the condition both aggregate to NULL
+    # or 0 here). On the 10M demo's DuckDB file, medians of three runs on a loaded 2-core
+    # machine: 0.85 / 0.99 / 0.75 s for the three goal campaigns, against 1.28 / 1.12 /
+    # 0.80 s with the conditions in ON, and the same rows.
+    receipts = _in_range_receipts(read_events(), scope)
+    candidate = receipts.c.action_id.is_not(None)
+    is_interaction = receipts.c.event_type.in_(INTERACTION_TYPES)
     keys = [
         qualifying.c.conversion_id,
         qualifying.c.user_id,
@@ -312,62 +332,60 @@ def load_conversion_rows(
         qualifying.c.is_control,
         *(qualifying.c[name] for name in masks),
     ]
-    before_conversion = sa.and_(
-        events.c.user_id == qualifying.c.user_id,
-        qualifying.c.is_control == 0,
-        events.c.event_type.in_(RECEIPT_TYPES),
-        _in_range(events.c.occurred_at, scope),
-        events.c.occurred_at <= qualifying.c.occurred_at,
+    before = sa.and_(
+        qualifying.c.is_control == 0, receipts.c.occurred_at <= qualifying.c.occurred_at
     )
     timed = (
         sa.select(
             *keys,
-            sa.func.max(_flag(events.c.event_type == "clicked")).label("clicked_before"),
-            sa.func.max(_flag(events.c.event_type.in_(("impression", "opened")))).label(
-                "viewed_before"
+            sa.func.max(_flag(sa.and_(before, receipts.c.event_type == "clicked"))).label(
+                "clicked_before"
             ),
-            sa.func.max(sa.case((sa.and_(candidate, is_interaction), events.c.occurred_at))).label(
-                "last_interaction_at"
+            sa.func.max(
+                _flag(sa.and_(before, receipts.c.event_type.in_(("impression", "opened"))))
+            ).label("viewed_before"),
+            sa.func.max(
+                sa.case((sa.and_(before, candidate, is_interaction), receipts.c.occurred_at))
+            ).label("last_interaction_at"),
+            sa.func.max(sa.case((sa.and_(before, candidate), receipts.c.occurred_at))).label(
+                "last_receipt_at"
             ),
-            sa.func.max(sa.case((candidate, events.c.occurred_at))).label("last_receipt_at"),
         )
-        .select_from(qualifying.outerjoin(events, before_conversion))
+        .select_from(qualifying.outerjoin(receipts, receipts.c.user_id == qualifying.c.user_id))
         .group_by(*keys)
         .subquery()
     )
-    events = read_events()
+    attributed_at = sa.func.coalesce(timed.c.last_interaction_at, timed.c.last_receipt_at)
+    keyed = sa.select(*timed.c, attributed_at.label("attributed_at")).subquery("keyed")
+    events = _in_range_receipts(read_events(), scope, with_action=True)
     is_interaction = events.c.event_type.in_(INTERACTION_TYPES)
     chosen = sa.and_(
-        events.c.user_id == timed.c.user_id,
-        events.c.occurred_at
-        == sa.func.coalesce(timed.c.last_interaction_at, timed.c.last_receipt_at),
-        events.c.action_id.is_not(None),
-        events.c.event_type.in_(RECEIPT_TYPES),
-        sa.or_(timed.c.last_interaction_at.is_(None), is_interaction),
+        events.c.user_id == keyed.c.user_id, events.c.occurred_at == keyed.c.attributed_at
     )
     outer_keys = [
-        timed.c.conversion_id,
-        timed.c.user_id,
-        timed.c.occurred_at,
-        timed.c.revenue,
-        timed.c.is_control,
-        timed.c.clicked_before,
-        timed.c.viewed_before,
-        *(timed.c[name] for name in masks),
+        keyed.c.conversion_id,
+        keyed.c.user_id,
+        keyed.c.occurred_at,
+        keyed.c.revenue,
+        keyed.c.is_control,
+        keyed.c.clicked_before,
+        keyed.c.viewed_before,
+        *(keyed.c[name] for name in masks),
     ]
+    attributable = sa.or_(keyed.c.last_interaction_at.is_(None), is_interaction)
     query = (
         sa.select(
-            timed.c.conversion_id,
-            timed.c.user_id,
-            timed.c.occurred_at,
-            timed.c.revenue,
-            (timed.c.is_control == 1).label("is_control"),
-            sa.func.max(events.c.action_id).label("action_id"),
-            (sa.func.coalesce(timed.c.clicked_before, 0) == 1).label("clicked_before"),
-            (sa.func.coalesce(timed.c.viewed_before, 0) == 1).label("viewed_before"),
-            *(timed.c[name] for name in masks),
+            keyed.c.conversion_id,
+            keyed.c.user_id,
+            keyed.c.occurred_at,
+            keyed.c.revenue,
+            (keyed.c.is_control == 1).label("is_control"),
+            sa.func.max(sa.case((attributable, events.c.action_id))).label("action_id"),
+            (sa.func.coalesce(keyed.c.clicked_before, 0) == 1).label("clicked_before"),
+            (sa.func.coalesce(keyed.c.viewed_before, 0) == 1).label("viewed_before"),
+            *(keyed.c[name] for name in masks),
         )
-        .select_from(timed.outerjoin(events, chosen))
+        .select_from(keyed.outerjoin(events, chosen))
         .group_by(*outer_keys)
     )
     schema = CONVERSION_ROWS_SCHEMA | dict.fromkeys(masks, pl.Int64)
