@@ -40,17 +40,22 @@ def _quoted(connection: sa.Connection, name: str) -> str:
 
 
 def _duckdb_insert(connection: sa.Connection, table_name: str, frame: pl.DataFrame) -> None:
+    """Scan the frame as Arrow through a relation, not a registered view.
+
+    `register`/`unregister` inside a transaction keeps the dropped view, and with it the
+    frame's Arrow buffers, until the transaction commits: a vendor import (one transaction
+    per file) held every batch's frames that way, +35 MB of RSS per 100,000 records, and
+    a 500,000-record file peaked at 1,054 MB. A relation's query releases the frame when
+    the statement ends.
+    """
     raw = connection.connection.driver_connection
     view = f"bulk_{uuid.uuid4().hex}"
     columns = ", ".join(_quoted(connection, name) for name in frame.columns)
-    raw.register(view, frame.to_arrow())  # type: ignore[union-attr]
-    try:
-        raw.execute(  # type: ignore[union-attr]
-            f"INSERT INTO {_quoted(connection, table_name)} ({columns}) "
-            f"SELECT {columns} FROM {view}"
-        )
-    finally:
-        raw.unregister(view)  # type: ignore[union-attr]
+    source = raw.from_arrow(frame.to_arrow())  # type: ignore[union-attr]
+    source.query(
+        view,
+        f"INSERT INTO {_quoted(connection, table_name)} ({columns}) SELECT {columns} FROM {view}",
+    )
 
 
 def _postgres_copy(connection: sa.Connection, table_name: str, frame: pl.DataFrame) -> None:

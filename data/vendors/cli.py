@@ -26,6 +26,7 @@ from data.schema import create_schema
 from data.scope import zone_named
 from data.vendors._catalog import Goal
 from data.vendors._importer import (
+    DUCKDB_VENDOR_IMPORT_MEMORY,
     VENDORS,
     VendorFileResult,
     VendorOptions,
@@ -91,7 +92,7 @@ def vendor_main(parser: argparse.ArgumentParser, arguments: argparse.Namespace) 
         goal=Goal(arguments.conversion_event, arguments.window_hours),
     )
     url = resolve_database_url(arguments.db)
-    engine = create_writer_engine(url)
+    engine = limit_duckdb_memory(create_writer_engine(url), DUCKDB_VENDOR_IMPORT_MEMORY)
     try:
         wait_for_write_access(engine, import_wait_seconds(), _say)
         create_schema(engine)
@@ -121,6 +122,23 @@ def vendor_main(parser: argparse.ArgumentParser, arguments: argparse.Namespace) 
         write_vendor_rejects(results, destination)
         print(f"{skipped} skipped and {rejected} rejected record(s) written to {destination}")
     return exit_code(results)
+
+
+def limit_duckdb_memory(engine: sa.Engine, memory_limit: str) -> sa.Engine:
+    """Give DuckDB `memory_limit` on each new connection (after the writer's own settings).
+
+    The writer's 4GB let a vendor import grow with the file: DuckDB only spills a
+    transaction's rows to disk at its limit (see `DUCKDB_VENDOR_IMPORT_MEMORY`).
+    """
+    if engine.dialect.name != "duckdb":
+        return engine
+    statement = "SET memory_limit = '" + memory_limit.replace("'", "") + "'"
+
+    @sa.event.listens_for(engine, "connect")
+    def _limit(connection: object, _record: object) -> None:
+        connection.execute(statement)  # type: ignore[attr-defined]
+
+    return engine
 
 
 def exit_code(results: list[VendorFileResult]) -> int:
