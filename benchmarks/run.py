@@ -1,14 +1,16 @@
 """Every benchmark in one go (`make bench`): prints figures, never fails on a speed.
 
-    python -m benchmarks.run [--skip-postgres] [--skip-10m] [--no-readme]
+    python -m benchmarks.run [--skip-postgres] [--skip-10m] [--skip-browser]
+        [--skip-vendor] [--no-readme]
 
 1. builds (or reuses, under /tmp/campaign-bench) the deterministic demo with 1 million and
    10 million events in DuckDB, and the 1-million demo in a throwaway PostgreSQL 15
    cluster on loopback;
 2. measures on each the floor, the report cold and warm, the naive notebook and the
    Overview page (`benchmarks.report_bench`);
-3. times the Campaigns page with 1,000 campaigns (`benchmarks.campaigns_page`) and the app
-   in Chromium on the default demo (`benchmarks.browser_timings`);
+3. times the Campaigns page with 1,000 campaigns (`benchmarks.campaigns_page`), the app
+   in Chromium on the default demo (`benchmarks.browser_timings`), and a 1-million-record
+   Braze export's import, rate and peak RSS (`benchmarks.vendor_import`, about 2 minutes);
 4. writes everything, with the machine it ran on, to `benchmarks/results/latest.json`, and
    regenerates the figures table of the README from it.
 
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium timings")
+    parser.add_argument("--skip-vendor", action="store_true", help="no vendor import run")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -141,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         browser = _side_benchmark(
             "benchmarks.browser_timings", "browser_timings.json", "--repeat", "3"
         )
+    vendor_import = None
+    if not args.skip_vendor:
+        vendor_import = _side_benchmark(
+            "benchmarks.vendor_import", "vendor_import.json", "--records", "1000000"
+        )
     result = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine,
@@ -148,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "campaigns_page": campaigns_page,
         "browser": browser,
+        "vendor_import": vendor_import,
         "total_s": round(time.perf_counter() - started, 1),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
