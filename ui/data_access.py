@@ -103,8 +103,12 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
         raise DatabaseUnavailableError(_reason(error)) from error
     except Exception as error:
         # DuckDB raises its own types (IOException, CatalogException) for a missing or
-        # locked file; they are not DBAPIError when raised at connect time.
-        if type(error).__module__.startswith(("duckdb", "_duckdb", "psycopg")):
+        # locked file; they are not DBAPIError when raised at connect time. ClickHouse's
+        # driver raises its own DatabaseException (a shard down: "All connection tries
+        # failed"), which SQLAlchemy does not wrap either.
+        if type(error).__module__.startswith(
+            ("duckdb", "_duckdb", "psycopg", "clickhouse_sqlalchemy")
+        ):
             raise DatabaseUnavailableError(_reason(error)) from error
         raise
     finally:
