@@ -37,6 +37,8 @@ def load_rows(connection: sa.Connection, table_name: str, rows: pl.DataFrame) ->
     if rows.height == 0:
         return LoadOutcome(0, 0, ())
     target = TABLES[table_name]
+    if connection.dialect.name == "clickhouse":
+        return _load_rows_clickhouse(connection, target, rows)
     _one_writer_per_table(connection, table_name)
     stage = _staging_table(target)
     # No try/finally: on failure the caller's rollback undoes the CREATE as well, and a
@@ -62,14 +64,14 @@ def _one_writer_per_table(connection: sa.Connection, table_name: str) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(table_name))))
 
 
-def _staging_table(target: sa.Table) -> sa.Table:
+def _staging_table(target: sa.Table, temporary: bool = True) -> sa.Table:
     """A constraint-free temporary copy of `target`'s columns, plus each row's line."""
     return sa.Table(
         f"ingest_stage_{uuid.uuid4().hex[:16]}",
         sa.MetaData(),
         *(sa.Column(column.name, column.type) for column in target.columns),
         sa.Column(LINE, sa.BigInteger),
-        prefixes=["TEMPORARY"],
+        prefixes=["TEMPORARY"] if temporary else [],
     )
 
 
@@ -113,3 +115,45 @@ def _insert_new_keys(connection: sa.Connection, target: sa.Table, stage: sa.Tabl
     if result.rowcount < 0:
         raise RuntimeError(f"the {connection.dialect.name} driver did not count inserted rows")
     return int(result.rowcount)
+
+
+def _load_rows_clickhouse(
+    connection: sa.Connection, target: sa.Table, rows: pl.DataFrame
+) -> LoadOutcome:
+    """The same accounting on ClickHouse, which has no transactions, temporary tables
+    over HTTP, primary keys or correlated subqueries.
+
+    Dedup on insert: the rows are staged in a `Memory` table on the node we talk to, the
+    conflicts found by the same join as elsewhere, and only keys the table does not hold
+    yet are inserted (`NOT IN` the stored keys, read over every shard). So a second import
+    of a file loads nothing and the tables hold each key once, and reads need no `FINAL`.
+    Two imports of one file at the same moment could both insert a key; the tables'
+    `ReplacingMergeTree` folds such twins at its next merge (`OPTIMIZE TABLE ... FINAL`
+    forces it). The stage is dropped whatever happens: there is no rollback to do it.
+    """
+    from data.clickhouse_schema import column_type
+
+    stage = _staging_table(target, temporary=False)
+    columns = ", ".join(
+        [f"{column.name} {column_type(column)}" for column in target.columns] + [f"{LINE} Int64"]
+    )
+    connection.execute(sa.text(f"CREATE TABLE {stage.name} ({columns}) ENGINE = Memory"))
+    try:
+        bulk_insert(connection, stage.name, rows.select(*target.columns.keys(), LINE))
+        conflict_lines = _conflicting_lines(connection, target, stage)
+        names = list(target.columns.keys())
+        keys = [stage.c[column.name] for column in target.primary_key.columns]
+        stored = sa.select(*target.primary_key.columns)
+        new_rows = sa.select(*(stage.c[name] for name in names)).where(
+            (sa.tuple_(*keys) if len(keys) > 1 else keys[0]).not_in(stored)
+        )
+        loaded = int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(new_rows.subquery())
+            ).scalar_one()
+        )
+        if loaded:
+            connection.execute(target.insert().from_select(names, new_rows))
+    finally:
+        connection.execute(sa.text(f"DROP TABLE IF EXISTS {stage.name}"))
+    return LoadOutcome(loaded, rows.height - loaded - len(conflict_lines), conflict_lines)
