@@ -42,6 +42,25 @@ LAYOUT_CSS = """
 [data-testid="stColumn"] { min-width: min(10.5rem, 100%); }
 </style>
 """
+ENTER_COMMITS_DATES = """
+<script>
+if (!window.campaignResultsEnterCommitsDates) {
+  window.campaignResultsEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key !== "Enter" || !(target instanceof Element)) return;
+    if (!target.closest('[data-testid="stDateInputField"]')) return;
+    event.preventDefault();
+    target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+  }, true);
+}
+</script>
+"""
+# Streamlit's date field commits a typed range only when it loses focus to the page or on
+# Escape (which also closes its calendar); readers press Enter and expect the figures to
+# follow, as in any form. Enter in the field is turned into that Escape, so the range goes
+# through Streamlit's own path (its on_change, then the URL).
+
 # The app's few layout rules (issue 10): numbers that fit, labels that wrap, columns that
 # reflow. Streamlit has no option for these; CSS on its stable test ids does it. (A bare
 # string here would be drawn on every page by Streamlit's "magic".)
@@ -75,6 +94,7 @@ def _ensure_demo(url: str) -> None:
 
 def main() -> None:
     st.html(LAYOUT_CSS)
+    st.html(ENTER_COMMITS_DATES, unsafe_allow_javascript=True)
     url = data_access.database_url()
     page = nav.build_navigation()
     auth.require_sign_in()

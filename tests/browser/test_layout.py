@@ -8,6 +8,7 @@ their headers on a canvas, so the check covers the HTML tables and headers it ca
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,32 @@ def test_no_kpi_or_header_is_cut_off_on_any_page(
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_typed_date_takes_effect_on_enter(server: AppServer, page: object) -> None:
+    """Typing a date into the range field and pressing Enter changes the figures (the field
+    alone would wait for a click elsewhere)."""
+    from tests.browser.test_browser import metric_value, params_of
+
+    query = "campaign=push_black_friday&start=2026-11-02&end=2026-11-22&tz=UTC"
+    page.goto(f"{server.base_url}/overview?{query}")  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    before = metric_value(page, "Messages sent")
+    field = page.locator(  # type: ignore[attr-defined]
+        '[data-testid="stSidebar"] [data-testid="stDateInputField"]'
+    ).first
+    field.click(position={"x": 20, "y": 15})  # the start date's year
+    page.keyboard.type("20261110")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"start=2026-11-10"))  # type: ignore[attr-defined]
+    wait_for_run(page, "Overview")
+    assert params_of(page)["end"] == "2026-11-22"
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """(before) => {
+            const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(c => c.innerText.includes("Messages sent"));
+            const value = card && card.querySelector('[data-testid="stMetricValue"]');
+            return value && value.innerText !== before;
+        }""",
+        arg=before,
+    )
