@@ -6,8 +6,10 @@ import polars as pl
 import streamlit as st
 
 from metrics.help_texts import help_for
+from metrics.report_model import CampaignReport
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, data_access, filters, page_kit, widgets
+from ui import format as fmt
 
 NO_SPLIT = "none"
 SPLIT_LABELS = {
@@ -17,6 +19,37 @@ SPLIT_LABELS = {
     "action": "Action",
 }
 RATES = {"ctr", "dismissal_rate"}
+
+SUMMED_SPLITS = {"variant", "action"}
+
+
+def split_note(figure: str, split: str | None, report: CampaignReport) -> str | None:
+    """Why the lines of a split may not add up to the campaign's card, when they don't.
+
+    Counts of events (sent, opens, clicks...) split by variant or action add up to the card
+    (each event carries one variant and one action; `(none)` holds the rest). A line of
+    conversions is the drill-down's figure: conversions of C read through that one variant
+    or action, so a user reached by two actions counts under both, and the control line
+    holds the control group's conversions, which the card leaves out.
+    """
+    if figure != "conversions" or split not in SUMMED_SPLITS:
+        return None
+    total = fmt.count(report.kpis.conversions)
+    if split == "action":
+        attributed = sum(action.attributed_conversions or 0 for action in report.actions)
+        return (
+            "Each line counts the conversions of the campaign read through that one action "
+            "(the drill-down's figure): a user who received several actions counts under "
+            f"each, so the lines can add up to more than the campaign's {total} conversions. "
+            f"The Conversions page's action cards attribute each conversion to one action "
+            f"(the last one received before it): {fmt.count(attributed)} in all."
+        )
+    return (
+        "Each line counts the conversions of the campaign read through that one variant; "
+        "the control line holds the control group's conversions, which the campaign's "
+        f"{total} conversions (treatment users only) leave out."
+    )
+
 
 url, view = page_kit.view()
 report = page_kit.report(url, view)
@@ -77,6 +110,9 @@ if not widgets.no_events(report, "figures to explore"):
             )
         else:
             widgets.chart(line)
+            note = split_note(figure, view.split, report)
+            if note:
+                st.caption(note)
             shown = frame.with_columns(frame["date"].cast(pl.Date)).rename({"value": figure})
             if not view.split:
                 shown = shown.drop("split")

@@ -77,3 +77,37 @@ def test_the_experiment_trend_is_named_for_its_granularity(
     _no_errors(app)
     headings = [subheader.value for subheader in app.subheader]
     assert heading in headings and "Day by day" not in headings
+
+
+@pytest.mark.parametrize("split", ["action", "variant"])
+@pytest.mark.parametrize("figure", ["messages_sent", "clicks"])
+def test_explore_split_totals_equal_the_card(
+    app: AppTest,
+    demo_url: str,
+    capsys: pytest.CaptureFixture[str],
+    split: str,
+    figure: str,
+) -> None:
+    import json
+
+    from metrics.report import main as report_cli
+
+    capsys.readouterr()
+    assert report_cli([CAMPAIGN, "--db", demo_url]) == 0
+    card = json.loads(capsys.readouterr().out)["kpis"][figure]
+    open_page(app, "explore", campaign=CAMPAIGN, figure=figure, split=split)
+    _no_errors(app)
+    table = app.dataframe[0].value
+    assert int(table[figure].sum()) == card
+
+
+@pytest.mark.parametrize(
+    ("split", "words"), [("action", "counts under each"), ("variant", "control")]
+)
+def test_explore_says_why_split_conversions_do_not_add_up_to_the_card(
+    app: AppTest, split: str, words: str
+) -> None:
+    open_page(app, "explore", campaign=CAMPAIGN, figure="conversions", split=split)
+    _no_errors(app)
+    captions = " ".join(caption.value for caption in app.caption)
+    assert words in captions
