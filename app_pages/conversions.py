@@ -121,10 +121,9 @@ else:
         )
         st.caption(f"{fmt.count(kpis.control_users)} control users")
     with cards[1]:
-        widgets.metric("Uplift (absolute)", fmt.percent(kpis.uplift), "uplift")
+        widgets.metric("Uplift (absolute)", fmt.points(kpis.uplift), "uplift")
         st.caption(
-            f"95 % interval: {fmt.percent(kpis.uplift_ci_low)} to "
-            f"{fmt.percent(kpis.uplift_ci_high)}",
+            f"95 % interval: {fmt.points(kpis.uplift_ci_low)} to {fmt.points(kpis.uplift_ci_high)}",
             help=widgets.help_for("uplift_ci_low"),
         )
     with cards[2]:

@@ -18,6 +18,14 @@ def percent(value: float | None) -> str:
     return f"{value * 100:.1f} %"
 
 
+def points(value: float | None) -> str:
+    """A difference of two rates in percentage points, as the Experiment page shows it:
+    0.038 -> '+3.80 pts' (not '3.8 %', which reads as a relative change); None -> 'n/a'."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value * 100:+.2f} pts"
+
+
 def count(value: int | float | None) -> str:
     """1234567 -> '1,234,567'; None -> 'n/a'."""
     if value is None:

@@ -115,7 +115,9 @@ def kpi_cards(
                 link(kpi)
 
 
-PERCENT_KEYS = {"ctr", "uplift", "uplift_ci_low", "uplift_ci_high"}
+PERCENT_KEYS = {"ctr"}
+POINTS_KEYS = {"uplift", "uplift_ci_low", "uplift_ci_high"}
+"""Differences of two rates: percentage points, as on the Experiment page."""
 
 
 def kpi_text(key: str, value: object) -> str:
@@ -124,6 +126,8 @@ def kpi_text(key: str, value: object) -> str:
         return fmt.NOT_AVAILABLE
     if isinstance(value, dict):
         return ", ".join(f"{code}: {fmt.count(n)}" for code, n in value.items()) or "none"
+    if key in POINTS_KEYS:
+        return fmt.points(float(value))  # type: ignore[arg-type]
     if key.endswith("_rate") or key in PERCENT_KEYS:
         return fmt.percent(float(value))  # type: ignore[arg-type]
     if key == "revenue":
