@@ -13,10 +13,14 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from data.database import create_writer_engine
 from data.schema import create_schema
 from tests.support import clickhouse, postgres
 
 BACKENDS = ["duckdb", "postgresql"]
+WITH_CLICKHOUSE = [*BACKENDS, "clickhouse"]
+"""For modules whose tests also run on the two-shard ClickHouse cluster: they override
+`backend` with these params."""
 
 
 @pytest.fixture(scope="session")
@@ -78,13 +82,45 @@ def empty_engine(request: pytest.FixtureRequest, backend: str) -> Iterator[sa.En
         engine = sa.create_engine("duckdb:///:memory:")
         yield engine
         engine.dispose()
+    elif backend == "clickhouse":
+        cluster = request.getfixturevalue("clickhouse_cluster")
+        yield from _clickhouse_database_engine(cluster)
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         yield from _postgres_schema_engine(cluster)
 
 
+def _clickhouse_database_engine(cluster: clickhouse.ClickHouseCluster) -> Iterator[sa.Engine]:
+    """A fresh database of that name on both shards, dropped after the test."""
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    for url in cluster.shard_urls:
+        admin = sa.create_engine(url)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"CREATE DATABASE {database}"))
+        admin.dispose()
+    engine = create_writer_engine(clickhouse.in_database(cluster.url, database))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        for url in cluster.shard_urls:
+            admin = sa.create_engine(url)
+            with admin.connect() as connection:
+                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {database}"))
+            admin.dispose()
+
+
 @pytest.fixture
-def engine(empty_engine: sa.Engine) -> sa.Engine:
-    """An engine on a database with every table of the event schema, empty."""
+def engine(request: pytest.FixtureRequest, empty_engine: sa.Engine) -> sa.Engine:
+    """An engine on a database with every table of the event schema, empty.
+
+    On ClickHouse: the cluster layout (local tables on both shards, Distributed ones over
+    them) in the engine's database.
+    """
+    if empty_engine.dialect.name == "clickhouse":
+        cluster = request.getfixturevalue("clickhouse_cluster")
+        database = str(empty_engine.url.database)
+        clickhouse.create_cluster_schema(cluster, database)
+        return empty_engine
     create_schema(empty_engine)
     return empty_engine

@@ -30,6 +30,14 @@ from metrics.experiments import (
 )
 from metrics.report import build_report, default_scope
 from metrics.report_model import Comparison, VariantRow
+from tests.conftest import WITH_CLICKHOUSE
+
+
+@pytest.fixture(params=WITH_CLICKHOUSE)
+def backend(request: pytest.FixtureRequest) -> str:
+    """These tests also run on the two-shard ClickHouse cluster."""
+    return str(request.param)
+
 
 # (converted_v, users_v, converted_c, users_c)
 STATSMODELS_CASES = [

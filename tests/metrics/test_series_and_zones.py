@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from data.scope import Granularity, Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
 from metrics.series import explore_series
+from tests.conftest import WITH_CLICKHOUSE
 from tests.metrics.builders import event, load
+
+
+@pytest.fixture(params=WITH_CLICKHOUSE)
+def backend(request: pytest.FixtureRequest) -> str:
+    """These tests also run on the two-shard ClickHouse cluster."""
+    return str(request.param)
 
 
 def report(

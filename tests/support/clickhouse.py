@@ -215,11 +215,22 @@ def start_cluster(root: Path | None = None, shard_count: int = 2) -> ClickHouseC
     return cluster
 
 
-def create_cluster_schema(cluster: ClickHouseCluster) -> None:
+def in_database(url: str, database: str) -> str:
+    """`url` pointing at `database` instead."""
+    import sqlalchemy as sa
+
+    return sa.make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def create_cluster_schema(cluster: ClickHouseCluster, database: str = DATABASE) -> None:
     """`python -m data.schema --cluster` on the cluster: local and Distributed tables."""
     from data.clickhouse_schema import create_clickhouse_schema
 
-    create_clickhouse_schema(cluster.url, CLUSTER_NAME, cluster.shard_urls)
+    create_clickhouse_schema(
+        in_database(cluster.url, database),
+        CLUSTER_NAME,
+        [in_database(url, database) for url in cluster.shard_urls],
+    )
 
 
 def truncate(cluster: ClickHouseCluster) -> None:
