@@ -28,6 +28,10 @@ def bulk_insert(connection: sa.Connection, table_name: str, frame: pl.DataFrame)
         _duckdb_insert(connection, table_name, frame)
     elif connection.dialect.name == "postgresql":
         _postgres_copy(connection, table_name, frame)
+    elif connection.dialect.name == "clickhouse":
+        from data.clickhouse_bulk import clickhouse_insert
+
+        clickhouse_insert(connection, table_name, frame)
     else:
         connection.execute(
             sa.table(table_name, *map(sa.column, frame.columns)).insert(), frame.to_dicts()
