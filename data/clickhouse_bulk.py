@@ -3,8 +3,9 @@
 clickhouse-sqlalchemy's `executemany` renders every row into the statement text; the
 200,000-event demo took 65 s to write that way (3,100 events/s). Sending the rows as
 tab-separated text in the body of one HTTP request per chunk is ClickHouse's own bulk
-path: the same demo in 5.1 s (40,000 events/s) on the two-shard test cluster. Values are escaped as the format wants (backslash, tab, newline), NULL is `\\N`,
-booleans are 0/1 and instants UTC text to the second (`DateTime('UTC')` columns).
+path: the same demo in 5.1 s (40,000 events/s) on the two-shard test cluster. Values
+are escaped as the format wants (backslash, tab, newline), NULL is `\\N`, booleans are
+0/1 and instants UTC text to the second (`DateTime('UTC')` columns).
 """
 
 from __future__ import annotations
