@@ -1,0 +1,159 @@
+"""The report on a two-shard ClickHouse cluster against DuckDB, on the same events.
+
+    .venv/bin/python -m benchmarks.clickhouse_bench [--duckdb PATH] [--events N]
+        [--campaign ID] [--json OUT]
+
+Takes a DuckDB demo file (built with `data.demo --events N` when PATH does not exist; the
+10M demo by default), starts two ClickHouse servers on loopback as the two shards of one
+cluster (`tests.support.clickhouse`), creates the tables (`data.schema --cluster`) and
+copies every table into them through the Distributed tables. Then, as whole processes
+(start-up included, as `benchmarks.report_bench` measures):
+
+- the floor on each backend: per event type, the campaign's events and exact distinct
+  users (`count(DISTINCT user_id)` on DuckDB, `uniqExact(user_id)` on ClickHouse);
+- `python -m metrics.report CAMPAIGN` on each: cold (the first run; for ClickHouse right
+  after both servers were restarted) and warm (median of the next three).
+
+Both shards share this machine (2 cores here), so the cluster's figures show what the
+app costs on ClickHouse, not the speed-up of shards on machines of their own. Prints the
+figures as JSON; `--json OUT` writes them too. It is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import sqlalchemy as sa
+
+from benchmarks.processes import median, python_command, run_process
+from data.clickhouse_bulk import clickhouse_insert
+from data.database import create_writer_engine
+from data.schema import TABLES
+from tests.support import clickhouse
+
+DEFAULT_DUCKDB = Path("/tmp/campaign-bench-10m.duckdb")
+DEFAULT_EVENTS = 10_000_000
+COPY_CHUNK = 1_000_000
+
+_DUCKDB_FLOOR = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+connection.execute(
+    "SELECT event_type, count(*), count(DISTINCT user_id) FROM message_events "
+    "WHERE campaign_id = ? GROUP BY event_type", [sys.argv[2]]
+).fetchall()
+"""
+
+_CLICKHOUSE_FLOOR = """
+import sys, sqlalchemy as sa
+engine = sa.create_engine(sys.argv[1])
+with engine.connect() as connection:
+    connection.execute(sa.text(
+        "SELECT event_type, count(), uniqExact(user_id) FROM message_events "
+        "WHERE campaign_id = :c GROUP BY event_type"), {"c": sys.argv[2]}).fetchall()
+"""
+
+
+def _duckdb_file(path: Path, events: int) -> Path:
+    if not path.exists():
+        run_process(
+            python_command("-m", "data.demo", "--db", f"duckdb:///{path}", "--events", str(events))
+        )
+    return path
+
+
+def _copy(source: Path, url: str) -> dict[str, float]:
+    """Every table of the DuckDB file into the cluster; seconds per table."""
+    seconds: dict[str, float] = {}
+    reader = duckdb.connect(str(source), read_only=True)
+    engine = create_writer_engine(url)
+    try:
+        with engine.connect() as connection:
+            for name in TABLES:
+                started = time.perf_counter()
+                batches = reader.sql(f"SELECT * FROM {name}").fetch_record_batch(COPY_CHUNK)
+                for batch in batches:
+                    clickhouse_insert(connection, name, pl.from_arrow(batch))  # type: ignore[arg-type]
+                seconds[name] = round(time.perf_counter() - started, 1)
+    finally:
+        engine.dispose()
+        reader.close()
+    return seconds
+
+
+def _report_runs(url: str, campaign: str, restart: clickhouse.ClickHouseCluster | None) -> Any:
+    command = python_command("-m", "metrics.report", campaign, "--db", url)
+    if restart is not None:
+        for shard in restart.shards:
+            shard.halt()
+            shard.start()
+    cold = run_process(command)
+    warm = [run_process(command) for _ in range(3)]
+    return {
+        "report_cold_s": round(cold.seconds, 3),
+        "report_warm_s": round(median([run.seconds for run in warm]), 3),
+        "report_peak_rss_mb": round(max(run.peak_rss_mb for run in [cold, *warm]), 1),
+    }
+
+
+def measure(source: Path, campaign: str) -> dict[str, Any]:
+    """Copy `source` into a fresh two-shard cluster and measure both backends."""
+    duckdb_url = f"duckdb:///{source}"
+    cluster = clickhouse.start_cluster()
+    try:
+        clickhouse.create_cluster_schema(cluster)
+        copy_seconds = _copy(source, cluster.url)
+        floors = {
+            "duckdb": [
+                run_process(python_command("-c", _DUCKDB_FLOOR, str(source), campaign))
+                for _ in range(3)
+            ],
+            "clickhouse": [
+                run_process(python_command("-c", _CLICKHOUSE_FLOOR, cluster.url, campaign))
+                for _ in range(3)
+            ],
+        }
+        engine = sa.create_engine(cluster.url)
+        with engine.connect() as connection:
+            events = connection.execute(sa.text("SELECT count() FROM message_events")).scalar()
+        engine.dispose()
+        return {
+            "events_in_table": int(events or 0),
+            "campaign": campaign,
+            "copy_into_cluster_s": copy_seconds,
+            "duckdb": {
+                "floor_s": round(median([run.seconds for run in floors["duckdb"]]), 3),
+                **_report_runs(duckdb_url, campaign, None),
+            },
+            "clickhouse_two_shards": {
+                "floor_s": round(median([run.seconds for run in floors["clickhouse"]]), 3),
+                **_report_runs(cluster.url, campaign, cluster),
+            },
+        }
+    finally:
+        cluster.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duckdb", type=Path, default=DEFAULT_DUCKDB)
+    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS)
+    parser.add_argument("--campaign", default="push_black_friday")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    figures = measure(_duckdb_file(args.duckdb, args.events), args.campaign)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json is not None:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
