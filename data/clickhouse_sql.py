@@ -129,6 +129,43 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
             return f"(({left}) IS NULL OR ({left}) != {value})"
         return f"{self.process(binary.left, **kw)} IS NOT {self.process(binary.right, **kw)}"
 
+    def visit_values(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
+        """`(VALUES (...), ...) AS name (cols)` as a UNION ALL of one-row SELECTs.
+
+        18.16 has no VALUES list in FROM. Every value stays a bound parameter; instants
+        are wrapped in `toDateTime(..., 'UTC')`, since the driver sends them as text and
+        a text column cannot be compared with a `DateTime` one.
+        """
+        kw.pop("from_linter", None)
+        kw.pop("visiting_cte", None)
+        selects = []
+        for chunk in element._data:
+            for row in chunk:
+                parts = []
+                for value, column in zip(row, element.columns, strict=True):
+                    bound = self.process(
+                        sa.bindparam(None, value, type_=column.type, unique=True), **kw
+                    )
+                    if isinstance(column.type, sa.DateTime):
+                        bound = f"toDateTime({bound}, 'UTC')"
+                    parts.append(f"{bound} AS {self.preparer.quote(column.name)}")
+                selects.append("SELECT " + ", ".join(parts))
+        text = "(" + " UNION ALL ".join(selects) + ")"
+        if asfrom and element.name:
+            text += f" AS {self.preparer.quote(element.name)}"
+        return text
+
+    def visit_cte(self, cte: Any, asfrom: bool = False, **kw: Any) -> str:
+        """A CTE written where it is read, as a subquery: 18.16's `WITH` names
+        expressions, not subqueries. (A CTE read twice is computed twice.)"""
+        kw.pop("visiting_cte", None)
+        linter = kw.pop("from_linter", None)
+        if linter is not None:
+            # The joins name the CTE: the cartesian-product linter must see it, not the
+            # subquery made here.
+            linter.froms[cte._de_clone()] = cte.name
+        return self.process(cte.element.subquery(cte.name), asfrom=True, **kw)
+
     def visit_true(self, expr: Any, **kw: Any) -> str:
         return "1"
 
