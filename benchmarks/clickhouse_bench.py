@@ -77,7 +77,7 @@ def _copy(source: Path, url: str) -> dict[str, float]:
         with engine.connect() as connection:
             for name in TABLES:
                 started = time.perf_counter()
-                batches = reader.sql(f"SELECT * FROM {name}").fetch_record_batch(COPY_CHUNK)
+                batches = reader.sql(f"SELECT * FROM {name}").to_arrow_reader(COPY_CHUNK)
                 for batch in batches:
                     clickhouse_insert(connection, name, pl.from_arrow(batch))  # type: ignore[arg-type]
                 seconds[name] = round(time.perf_counter() - started, 1)
