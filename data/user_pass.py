@@ -84,8 +84,13 @@ TYPE_BITS: dict[str, int] = {name: 1 << position for position, name in enumerate
 
 RECEIPT_MASK = sum(TYPE_BITS[name] for name in RECEIPT_TYPES)
 ENTRY_MASK = sum(TYPE_BITS[name] for name in ENTRY_TYPES)
-CONTROL_ENTRY_BIT = 1 << 20
+CONTROL_ENTRY_BIT = 1 << len(EVENT_TYPES)
 """An `entered` event under a control variant: with `control`, what makes a control user."""
+
+EVER_SHIFT = CONTROL_ENTRY_BIT << 1
+"""Where a user's all-time event types start in the types mask: above every type bit and
+CONTROL_ENTRY_BIT, so one aggregate holds the in-range and the all-time sets. (Both sets
+take 28 bits: every intermediate value fits the 32-bit integers DuckDB gives parameters.)"""
 
 BITS_PER_MASK = 62
 """Ids per BIGINT mask (its sign bit unused); a campaign with more variants or actions
@@ -142,6 +147,12 @@ def event_type_bit(
     )
 
 
+def _chunk_mask(variants: list[Variant], chunk: int, *, control: bool) -> int:
+    """The bits, in mask column `chunk`, of the control (or the treatment) variants."""
+    part = variants[chunk * BITS_PER_MASK : (chunk + 1) * BITS_PER_MASK]
+    return sum(1 << offset for offset, variant in enumerate(part) if variant.is_control == control)
+
+
 def mask_chunks(ids: list[str]) -> range:
     return range((len(ids) + BITS_PER_MASK - 1) // BITS_PER_MASK)
 
@@ -187,19 +198,35 @@ def user_counts(
     bit = coded.c.type_bit
     in_range = coded.c.in_range
     receipt = has_bits(bit, RECEIPT_MASK)
+    # One mask for both type sets: in-range types in the low bits, all-time types above.
+    ever_bits = bit * sa.literal(EVER_SHIFT, sa.BigInteger)
     columns: list[sa.ColumnElement] = [
         coded.c.user_id,
-        or_where(in_range, bit, "types"),
-        or_where(sa.true(), bit, "types_ever"),
+        sa.func.bit_or(
+            ever_bits + sa.case((in_range, bit), else_=sa.literal(0, sa.BigInteger))
+        ).label("types"),
         sa.func.min(
             sa.case((sa.and_(in_range, bit == TYPE_BITS["impression"]), coded.c.occurred_at))
         ).label("first_impression"),
     ]
     for k in mask_chunks(variant_ids):
         ids = coded.c[f"vb{k}"]
+        # A treatment variant's users have a receipt carrying it, a control variant's an
+        # entry: one mask holds both, each variant's bit set by its own kind of event.
+        controls = _chunk_mask(variants, k, control=True)
+        treatments = _chunk_mask(variants, k, control=False)
+        member = sa.case(
+            (sa.and_(in_range, receipt), ids.bitwise_and(sa.literal(treatments, sa.BigInteger))),
+            else_=sa.literal(0, sa.BigInteger),
+        ) + sa.case(
+            (
+                sa.and_(in_range, has_bits(bit, ENTRY_MASK)),
+                ids.bitwise_and(sa.literal(controls, sa.BigInteger)),
+            ),
+            else_=sa.literal(0, sa.BigInteger),
+        )
         columns += [
-            or_where(sa.and_(in_range, receipt), ids, f"v_receipt{k}"),
-            or_where(sa.and_(in_range, has_bits(bit, ENTRY_MASK)), ids, f"v_entry{k}"),
+            sa.func.bit_or(member).label(f"v_member{k}"),
             or_where(sa.and_(in_range, has_bits(bit, TYPE_BITS["entered"])), ids, f"v_entered{k}"),
         ]
     for k in mask_chunks(action_ids):
@@ -208,7 +235,7 @@ def user_counts(
 
     first_bucket = local_bucket_number(users.c.first_impression, scope, granularity)
     types = users.c.types
-    control = has_bits(users.c.types_ever, TYPE_BITS["control"] | CONTROL_ENTRY_BIT)
+    control = has_bits(types, (TYPE_BITS["control"] | CONTROL_ENTRY_BIT) * EVER_SHIFT)
     treatment = sa.not_(control)
     # Under an action filter `entered` events (which carry no action) are gone: the
     # glossary's users of C are then those with an in-range receipt carrying the action.
@@ -228,10 +255,9 @@ def user_counts(
         "control_users": sa.and_(control, has_bits(types, ENTRY_MASK)),
         "new_users": users.c.first_impression.is_not(None),
     }
-    for index, variant in enumerate(variants):
+    for index in range(len(variants)):
         k, bit_of = divmod(index, BITS_PER_MASK)
-        membership = "v_entry" if variant.is_control else "v_receipt"
-        outputs[f"v{index}_users"] = has_bits(users.c[f"{membership}{k}"], 1 << bit_of)
+        outputs[f"v{index}_users"] = has_bits(users.c[f"v_member{k}"], 1 << bit_of)
         outputs[f"v{index}_entered"] = has_bits(users.c[f"v_entered{k}"], 1 << bit_of)
     for index in range(len(action_ids)):
         k, bit_of = divmod(index, BITS_PER_MASK)
