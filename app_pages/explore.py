@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.help_texts import help_for
+from metrics.partial import partial_buckets
 from metrics.report_model import CampaignReport
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, data_access, filters, page_kit, widgets
@@ -99,6 +100,14 @@ if not widgets.no_events(report, "figures to explore"):
             percent=figure in RATES,
             split_title=SPLIT_LABELS[view.split] if view.split else None,
             granularity=view.gran,
+            partial=partial_buckets(
+                frame["date"].cast(pl.Date).unique().to_list(),
+                view.gran,
+                view.to_scope(),
+                report.campaign.started_at,
+                report.campaign.ended_at,
+                report.data_as_of,
+            ),
         )
         if line is None:
             split = f" split by {SPLIT_LABELS[view.split].lower()}" if view.split else ""

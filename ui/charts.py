@@ -371,12 +371,40 @@ def sessions_chart(
     return with_campaign_start(chart, campaign_start, title=title)
 
 
+def _mark_partial(
+    frame: pl.DataFrame, partial: set[dt.date], granularity: str
+) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Mark the buckets the campaign covers only in part: a dashed, lighter segment and a
+    note in the tooltip, so that a short first or last bucket does not read as a cliff."""
+    if not partial:
+        return frame, {}
+    unit = {"week": "week", "month": "month"}.get(granularity, "day")
+    is_partial = pl.col("date").cast(pl.Date).is_in(sorted(partial))
+    marked = frame.with_columns(
+        is_partial.alias("partial"),
+        pl.when(is_partial)
+        .then(pl.lit(f"Partial {unit}: the campaign covers only part of it"))
+        .otherwise(pl.lit(""))
+        .alias("note"),
+    )
+    encoding: dict[str, object] = {
+        "strokeDash": alt.StrokeDash(
+            "partial:N",
+            legend=None,
+            scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]]),
+        ),
+        "opacity": alt.condition("datum.partial", alt.value(0.5), alt.value(1.0)),
+    }
+    return marked, encoding
+
+
 def explore_line(
     frame: pl.DataFrame,
     figure_label: str,
     percent: bool = False,
     split_title: str | None = None,
     granularity: str = "day",
+    partial: set[dt.date] | None = None,
 ) -> alt.Chart | None:
     """One figure over time (`explore_series`: date, split, value).
 
@@ -386,6 +414,7 @@ def explore_line(
     """
     if not has_values(frame, ["value"]):
         return None
+    frame, partial_encoding = _mark_partial(frame, partial or set(), granularity)
     value_format = PERCENT if percent else ",.2~f"
     tooltip = [
         alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
@@ -400,6 +429,9 @@ def explore_line(
     if split_title is not None:
         encoding["color"] = alt.Color("split:N", title=split_title)
         tooltip.insert(1, alt.Tooltip("split:N", title=split_title))
+    if partial_encoding:
+        encoding |= partial_encoding
+        tooltip.append(alt.Tooltip("note:N", title="Note"))
     return (
         alt.Chart(frame, title=f"{figure_label}, {BUCKETS.get(granularity, BUCKETS['day'])[0]}")
         .mark_line(point=True)

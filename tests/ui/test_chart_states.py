@@ -147,3 +147,34 @@ def test_charts_over_time_are_labelled_for_their_granularity(
     explored = line.to_dict()
     assert explored["title"] == f"Clicks, {words}"
     assert explored["encoding"]["x"]["axis"]["format"] == tick_format
+
+
+def test_partial_first_and_last_buckets_are_marked() -> None:
+    frame = pl.DataFrame({"date": NOV, "split": ["all"] * 3, "value": [66.0, 250.0, 4.0]})
+    chart = charts.explore_line(frame, "Sessions", partial={NOV[0], NOV[2]})
+    assert chart is not None
+    spec = chart.to_dict()  # validated against the Vega-Lite schema
+    rows = next(iter(spec["datasets"].values()))
+    assert [row["partial"] for row in rows] == [True, False, True]
+    assert rows[0]["note"] == "Partial day: the campaign covers only part of it"
+    assert rows[1]["note"] == ""
+    assert spec["encoding"]["strokeDash"]["field"] == "partial"
+    assert "note" in [item["field"] for item in spec["encoding"]["tooltip"]]
+    unmarked = charts.explore_line(frame, "Sessions")
+    assert unmarked is not None
+    assert "strokeDash" not in unmarked.to_dict()["encoding"]
+
+
+def test_partial_buckets_follow_the_campaign_span_in_the_zone() -> None:
+    from data.scope import Scope
+    from metrics.partial import partial_buckets
+
+    utc = dt.UTC
+    scope = Scope(
+        campaign_id="c", start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 3), tz="Europe/Paris"
+    )
+    started = dt.datetime(2026, 10, 31, 23, tzinfo=utc)  # 00:00 in Paris: a whole first day
+    ended = dt.datetime(2026, 11, 3, 0, tzinfo=utc)  # 01:00 in Paris: a one-hour last day
+    assert partial_buckets(NOV, "day", scope, started, ended) == {NOV[2]}
+    weeks = partial_buckets([dt.date(2026, 10, 26), dt.date(2026, 11, 2)], "week", scope, started)
+    assert weeks == {dt.date(2026, 10, 26), dt.date(2026, 11, 2)}  # the range cuts both weeks
