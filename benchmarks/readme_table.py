@@ -75,8 +75,39 @@ def table(result: dict[str, Any]) -> str:
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += _side_lines("Campaigns page, 1,000 campaigns (DuckDB)", result.get("campaigns_page"))
-    lines += _side_lines("In Chromium, default demo", result.get("browser"))
+    lines += _browser_lines(result.get("browser"))
+    vendor = result.get("vendor_import")
+    if vendor:
+        lines += [
+            "",
+            f"Vendor import (`benchmarks.vendor_import`, a {vendor['vendor']} export of "
+            f"{vendor['records']:,} records in {vendor['files']} gzip files): "
+            f"{vendor['import_s']:.1f} s, {vendor['records_per_s']:,} records/s, peak RSS "
+            f"{vendor['peak_rss_mb']:,} MB.",
+        ]
     return "\n".join(lines)
+
+
+def _browser_lines(figures: dict[str, Any] | None) -> list[str]:
+    """Click-to-settled times in Chromium per kind of step (`benchmarks.browser_timings`)."""
+    if not figures or not figures.get("summary"):
+        return []
+    load = figures.get("machine", {}).get("load_1m_5m_15m_at_start", ["?"])[0]
+    lines = [
+        "",
+        f"| In Chromium, default demo (load average {load} at the start) | median | min | "
+        "target | server CPU | Chromium CPU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, step in figures["summary"].items():
+        if ":" in kind:
+            continue
+        lines.append(
+            f"| {kind.replace('_', ' ')} | {step['median_s']:.2f} s | {step['min_s']:.2f} s | "
+            f"{step['target_s']:.1f} s | {step['server_cpu_median_s']:.2f} s | "
+            f"{step['chromium_cpu_median_s']:.2f} s |"
+        )
+    return lines
 
 
 def _side_lines(title: str, figures: dict[str, Any] | None) -> list[str]:
