@@ -125,4 +125,13 @@ if not widgets.no_events(report, "figures to explore"):
             shown = frame.with_columns(frame["date"].cast(pl.Date)).rename({"value": figure})
             if not view.split:
                 shown = shown.drop("split")
-            widgets.table(shown, f"{figure}_per_{view.gran}", view)
+            widgets.table(
+                shown,
+                f"{figure}_per_{view.gran}",
+                view,
+                column_config={
+                    "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+                    "split": SPLIT_LABELS.get(view.split or NO_SPLIT, "Split"),
+                    figure: st.column_config.NumberColumn(label),
+                },
+            )
