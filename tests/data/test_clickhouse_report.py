@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from data.campaign_summary import campaign_summary
 from data.database import create_reader_engine
 from data.demo import main as demo_main
 from data.schema import campaigns
@@ -137,3 +138,26 @@ def test_the_demo_is_spread_over_both_shards(
         duckdb.dispose()
     assert sum(counts) == stored
     assert min(counts) > 0.4 * sum(counts)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata"])
+@pytest.mark.parametrize("flags", [False, True], ids=["all", "exclusions"])
+def test_the_campaigns_page_summary_is_the_same_on_the_cluster(
+    demo_pair: tuple[str, str], tz: str, flags: bool
+) -> None:
+    frames = []
+    for url in demo_pair:
+        engine = create_reader_engine(url)
+        try:
+            with engine.connect() as connection:
+                frames.append(
+                    campaign_summary(
+                        connection, tz, exclude_test_users=flags, exclude_machine=flags
+                    ).sort("campaign_id")
+                )
+        finally:
+            engine.dispose()
+    expected, got = frames
+    assert expected.height == 4
+    assert got.schema == expected.schema
+    assert got.equals(expected)
