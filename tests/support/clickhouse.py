@@ -140,7 +140,9 @@ def _config(shard: Shard, remote_servers: str) -> str:
     <interserver_http_port>{shard.interserver_port}</interserver_http_port>
     <interserver_http_host>127.0.0.1</interserver_http_host>
     <max_connections>256</max_connections>
-    <keep_alive_timeout>3</keep_alive_timeout>
+    <!-- 18.16's default (3 s) closes an idle HTTP connection that the client's pool
+         then reuses: "Remote end closed connection without response" in a test. -->
+    <keep_alive_timeout>600</keep_alive_timeout>
     <max_concurrent_queries>100</max_concurrent_queries>
     <uncompressed_cache_size>268435456</uncompressed_cache_size>
     <mark_cache_size>268435456</mark_cache_size>
