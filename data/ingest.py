@@ -30,23 +30,20 @@ import sqlalchemy as sa
 from data.bulk import refresh_statistics
 from data.contracts import ImportConfig
 from data.database import (
-    DatabaseBusyError,
     create_writer_engine,
     duckdb_file,
-    import_wait_seconds,
     resolve_database_url,
-    wait_for_write_access,
 )
 from data.ingest_load import load_rows
 from data.ingest_read import FileError, SourceFile, read_source
 from data.ingest_validate import LINE, REASON, validate
-from data.schema import create_schema
 from data.vendors.cli import (
     CANONICAL,
     add_vendor_arguments,
     refuse_vendor_options,
     vendor_main,
 )
+from data.writing import with_writable_database
 
 EXIT_OK, EXIT_REJECTS, EXIT_FILE_ERROR = 0, 1, 2
 REJECTS_FILE_NAME = "rejects.csv"
@@ -201,10 +198,6 @@ def _config(arguments: argparse.Namespace) -> ImportConfig:
     )
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     arguments = parser.parse_args(argv)
@@ -213,20 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     refuse_vendor_options(parser, arguments)
     config = _config(arguments)
     url = resolve_database_url(config.database_url)
-    engine = create_writer_engine(url)
-    try:
-        wait_for_write_access(engine, import_wait_seconds(), _say)
-        create_schema(engine)
-        results = import_files(engine, list(config.paths), config.ignore_unknown_columns)
-    except DatabaseBusyError as error:
-        print(f"not imported: {error}", file=sys.stderr)
+    results = with_writable_database(
+        create_writer_engine(url),
+        url,
+        lambda engine: import_files(engine, list(config.paths), config.ignore_unknown_columns),
+    )
+    if results is None:
         return EXIT_FILE_ERROR
-    except sa.exc.SQLAlchemyError as error:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        print(f"cannot open the database {shown}: {error}", file=sys.stderr)
-        return EXIT_FILE_ERROR
-    finally:
-        engine.dispose()
     for result in results:
         print(result.summary(), file=sys.stderr if result.error else sys.stdout)
     rejected = sum(result.rejected for result in results)

@@ -15,14 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from data.database import (
-    DatabaseBusyError,
     create_writer_engine,
     duckdb_file,
-    import_wait_seconds,
     resolve_database_url,
-    wait_for_write_access,
 )
-from data.schema import create_schema
 from data.scope import zone_named
 from data.vendors._catalog import Goal
 from data.vendors._importer import (
@@ -33,6 +29,7 @@ from data.vendors._importer import (
     import_vendor_paths,
     write_vendor_rejects,
 )
+from data.writing import with_writable_database
 
 CANONICAL = "canonical"
 EXIT_OK, EXIT_REJECTS, EXIT_FILE_ERROR = 0, 1, 2
@@ -92,20 +89,14 @@ def vendor_main(parser: argparse.ArgumentParser, arguments: argparse.Namespace) 
         goal=Goal(arguments.conversion_event, arguments.window_hours),
     )
     url = resolve_database_url(arguments.db)
-    engine = limit_duckdb_memory(create_writer_engine(url), DUCKDB_VENDOR_IMPORT_MEMORY)
-    try:
-        wait_for_write_access(engine, import_wait_seconds(), _say)
-        create_schema(engine)
-        results, ignored = import_vendor_paths(engine, list(arguments.paths), options)
-    except DatabaseBusyError as error:
-        print(f"not imported: {error}", file=sys.stderr)
+    done = with_writable_database(
+        limit_duckdb_memory(create_writer_engine(url), DUCKDB_VENDOR_IMPORT_MEMORY),
+        url,
+        lambda engine: import_vendor_paths(engine, list(arguments.paths), options),
+    )
+    if done is None:
         return EXIT_FILE_ERROR
-    except sa.exc.SQLAlchemyError as error:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        print(f"cannot open the database {shown}: {error}", file=sys.stderr)
-        return EXIT_FILE_ERROR
-    finally:
-        engine.dispose()
+    results, ignored = done
     if ignored:
         print(f"{len(ignored)} file(s) in the folders are not exports and were passed over:")
         for path in ignored:
@@ -154,7 +145,3 @@ def default_rejects_path(database_url: str) -> Path:
     database_file = duckdb_file(database_url)
     directory = database_file.parent if database_file is not None else Path.cwd()
     return directory / REJECTS_FILE_NAME
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
