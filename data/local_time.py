@@ -114,11 +114,6 @@ def whole_units(value: sa.ColumnElement, unit: int) -> sa.ColumnElement[int]:
     return sa.cast(sa.func.floor(value / sa.literal(unit, sa.Integer)), sa.BigInteger)
 
 
-def local_hour_number(instant: sa.ColumnElement, segments: list[OffsetSegment]) -> sa.ColumnElement:
-    """Whole local hours since 1970-01-01 00:00 local: `// 24` is the day, `% 24` the hour."""
-    return whole_units(local_seconds(instant, segments), SECONDS_PER_HOUR)
-
-
 def local_day_number(instant: sa.ColumnElement, segments: list[OffsetSegment]) -> sa.ColumnElement:
     """Local calendar days since 1970-01-01 (`day_of_number` gives the date)."""
     return whole_units(local_seconds(instant, segments), SECONDS_PER_DAY)

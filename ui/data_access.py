@@ -34,8 +34,8 @@ from data.database import (
 )
 from data.scope import Granularity, Scope
 from metrics.campaign_summary import summary_figures
-from metrics.report import build_report, campaign_kpis, default_scope
-from metrics.report_model import CampaignReport, Kpis
+from metrics.report import build_report
+from metrics.report_model import CampaignReport
 from metrics.series import SPLITS, explore_series
 from ui.url_state import ViewState
 
@@ -166,38 +166,12 @@ def report(url: str, view: ViewState, gran: Granularity | None = None) -> Campai
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
-def _lifetime_scope(url: str, campaign_id: str, tz: str, test: bool, machine: bool) -> Scope:
-    return _read(
-        url,
-        lambda connection: default_scope(
-            connection, campaign_id, tz=tz, exclude_test_users=test, exclude_machine=machine
-        ),
-    )
-
-
-@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
-def _kpis(url: str, scope_key: str) -> Kpis:
-    scope = Scope.model_validate_json(scope_key)
-    return _read(url, lambda connection: campaign_kpis(connection, scope))
-
-
-def lifetime_kpis(url: str, campaign_id: str, view: ViewState) -> tuple[Scope, Kpis]:
-    """A campaign's default range and its KPIs there, with the view's zone and flags.
-
-    The Campaigns page lists every campaign this way, whatever range the sidebar shows;
-    only the KPIs are computed (about a third of a full report).
-    """
-    scope = _lifetime_scope(url, campaign_id, view.tz, view.test, view.machine)
-    return scope, _kpis(url, scope.model_dump_json())
-
-
-@st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def campaigns_summary(url: str, tz: str, test: bool, machine: bool) -> pl.DataFrame:
     """Every campaign over its default range with the Campaigns page's figures, from one
     summary statement (data.campaign_summary), cached a minute per zone and flags.
 
-    Each row equals `lifetime_kpis` of that campaign; with 1,000 campaigns it is one
-    statement instead of a report's passes per campaign.
+    Each row equals `metrics.report.campaign_kpis` over that campaign's default range;
+    with 1,000 campaigns it is one statement instead of a report's passes per campaign.
     """
     return _read(
         url,
