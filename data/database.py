@@ -141,6 +141,16 @@ def _is_cancelled(error: BaseException | None) -> bool:
     return type(error).__name__ == "InterruptException"
 
 
+def interrupt_after(seconds: float, interrupt: Callable[[], object]) -> threading.Timer:
+    """A started daemon timer that calls DuckDB's thread-safe `interrupt` after `seconds`;
+    cancel it when the statement returns. Every DuckDB read arms one: SQLAlchemy's executes
+    through the engine event below, `data.frames` for its Arrow fetches."""
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def _duckdb_interrupt_after(engine: sa.Engine, seconds: float) -> None:
     """DuckDB has no statement timeout: a timer interrupts a statement that runs too long.
 
@@ -150,10 +160,7 @@ def _duckdb_interrupt_after(engine: sa.Engine, seconds: float) -> None:
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _arm(conn: sa.Connection, cursor: Any, *_: object) -> None:
-        timer = threading.Timer(seconds, cursor.interrupt)
-        timer.daemon = True
-        conn.info["campaign_timer"] = timer
-        timer.start()
+        conn.info["campaign_timer"] = interrupt_after(seconds, cursor.interrupt)
 
     @sa.event.listens_for(engine, "after_cursor_execute")
     def _disarm(conn: sa.Connection, *_: object) -> None:

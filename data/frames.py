@@ -7,7 +7,6 @@ bounded by buckets x dimensions, not by events.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +14,12 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from data.database import QueryTimeoutError, query_timeout_seconds, timeout_message
+from data.database import (
+    QueryTimeoutError,
+    interrupt_after,
+    query_timeout_seconds,
+    timeout_message,
+)
 
 
 def fetch_frame(
@@ -55,10 +59,7 @@ def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> 
     # This bypasses SQLAlchemy's execute, so its statement timeout (an interrupt armed by
     # an engine event, see data.database) is armed here too.
     seconds = query_timeout_seconds()
-    timer = threading.Timer(seconds, raw.interrupt) if seconds else None  # type: ignore[union-attr]
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
+    timer = interrupt_after(seconds, raw.interrupt) if seconds else None  # type: ignore[union-attr]
     # `execute` (not `sql`) because SQLAlchemy may have left a partly fetched result on
     # this connection, which DuckDB 2.0 lets only `execute` replace. The copy it warns
     # about is of a small, already reduced result.
