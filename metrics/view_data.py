@@ -25,9 +25,9 @@ from data.catalog import campaign_actions, campaign_variants
 from data.conversion_queries import load_conversion_rows
 from data.event_counts import EventCounts, event_counts
 from data.event_queries import campaign_has_delivered
-from data.local_time import Granularity
 from data.scope import Scope
 from data.user_pass import UserCounts, Variant, user_counts
+from data.vocabulary import Granularity
 from metrics.report_model import CampaignInfo
 
 
