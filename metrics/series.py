@@ -20,25 +20,14 @@ from data.event_queries import bucket_counts, campaign_has_delivered, first_impr
 from data.local_time import date_of_day_number
 from data.scope import Granularity, Scope
 from metrics.delivery import delivered_expr
+from metrics.figures import series_figures
 from metrics.rates import ratio_expr
 from metrics.report_model import CampaignInfo
 from metrics.view_data import ViewData
 
-EXPLORABLE_FIGURES: dict[str, str] = {
-    "messages_sent": "Messages sent",
-    "delivered": "Delivered",
-    "impressions": "Impressions",
-    "unique_impressions": "Unique impressions",
-    "cumulative_impressions": "Cumulative impressions",
-    "cumulative_unique_impressions": "Cumulative unique impressions",
-    "opens": "Opens",
-    "clicks": "Clicks",
-    "dismissals": "Dismissals",
-    "ctr": "Click-through rate",
-    "dismissal_rate": "Dismissal rate",
-    "conversions": "Conversions",
-}
-"""Every figure of the glossary's time-series list, with the label a chart shows."""
+EXPLORABLE_FIGURES: dict[str, str] = {each.key: each.label for each in series_figures()}
+"""Every figure of the glossary's time-series list, with the label a chart shows (from the
+registry, `metrics.figures`: the figures the report's `daily` rows carry)."""
 
 SPLITS: dict[str, str] = {
     "variant_id": "Variant",
