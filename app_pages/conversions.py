@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from metrics import figures
 from metrics.report_model import ActionRow, rows_to_frame
 from ui import charts, filters, page_kit, widgets
 from ui import format as fmt
@@ -26,19 +27,15 @@ if widgets.no_goal(report):
 
 widgets.kpi_cards(
     report,
-    [
-        widgets.Kpi("converted_users", "Converted users"),
-        widgets.Kpi("conversion_rate", "Conversion rate", "percent"),
-        widgets.Kpi("revenue", "Revenue", "money"),
-    ],
+    [widgets.Kpi("converted_users"), widgets.Kpi("conversion_rate"), widgets.Kpi("revenue")],
 )
 widgets.kpi_cards(
     report,
     [
-        widgets.Kpi("click_through_conversions", "Click-through conversions"),
-        widgets.Kpi("click_through_conversion_rate", "Click-through conversion rate", "percent"),
-        widgets.Kpi("view_through_conversions", "View-through conversions"),
-        widgets.Kpi("view_through_conversion_rate", "View-through conversion rate", "percent"),
+        widgets.Kpi("click_through_conversions"),
+        widgets.Kpi("click_through_conversion_rate"),
+        widgets.Kpi("view_through_conversions"),
+        widgets.Kpi("view_through_conversion_rate"),
     ],
 )
 
@@ -57,7 +54,9 @@ else:
         with columns[index % len(columns)], st.container(border=True):
             st.markdown(f"**{action.position}. {action.name}**")
             st.caption(f"`{action.action_id}`")
-            widgets.count_metric("Received users", action.received_users, "received_users")
+            widgets.count_metric(
+                figures.label("received_users"), action.received_users, "received_users"
+            )
             st.markdown(
                 f"Clicks **{fmt.count(action.clicks)}** · attributed conversions "
                 f"**{fmt.count(action.attributed_conversions)}** ({fmt.percent(share)} of all)"
@@ -115,17 +114,17 @@ else:
     cards = st.columns(3)
     with cards[0]:
         widgets.metric(
-            "Control conversion rate",
+            figures.label("control_conversion_rate"),
             fmt.percent(kpis.control_conversion_rate),
             "control_conversion_rate",
         )
         st.caption(f"{fmt.count(kpis.control_users)} control users")
     with cards[1]:
-        widgets.metric("Uplift (absolute)", fmt.points(kpis.uplift), "uplift")
+        widgets.metric(figures.label("uplift"), fmt.points(kpis.uplift), "uplift")
         st.caption(
             f"95 % interval: {fmt.points(kpis.uplift_ci_low)} to {fmt.points(kpis.uplift_ci_high)}",
             help=widgets.help_for("uplift_ci_low"),
         )
     with cards[2]:
-        p = "n/a" if kpis.uplift_p_value is None else f"{kpis.uplift_p_value:.3g}"
-        widgets.metric("p-value", p, "uplift_p_value")
+        p = widgets.kpi_text("uplift_p_value", kpis.uplift_p_value)
+        widgets.metric(figures.label("uplift_p_value"), p, "uplift_p_value")

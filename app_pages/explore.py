@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from metrics.help_texts import help_for
+from metrics.figures import help_for, is_rate
 from metrics.partial import partial_buckets
 from metrics.report_model import CampaignReport
 from metrics.series import EXPLORABLE_FIGURES
@@ -19,7 +19,6 @@ SPLIT_LABELS = {
     "platform": "Platform",
     "action": "Action",
 }
-RATES = {"ctr", "dismissal_rate"}
 
 SUMMED_SPLITS = {"variant", "action"}
 
@@ -97,7 +96,7 @@ if not widgets.no_events(report, "figures to explore"):
         line = charts.explore_line(
             frame,
             label,
-            percent=figure in RATES,
+            percent=is_rate(figure),
             split_title=SPLIT_LABELS[view.split] if view.split else None,
             granularity=view.gran,
             partial=partial_buckets(

@@ -1,7 +1,8 @@
 """The small building blocks every page uses: KPI cards, tables with CSV, empty states.
 
-KPI help texts are the glossary's sentences (`metrics.help_texts`), so the tooltip and
-the report can never disagree on what a figure means.
+A card's label, its help (the glossary's sentence) and how its value reads come from the
+figure registry (`metrics.figures`), so the tooltip and the report can never disagree on
+what a figure means, and two screens never name one figure two ways.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from metrics.help_texts import help_for
+from metrics import figures
+from metrics.figures import help_for
 from metrics.report_model import CampaignReport
 from ui import format as fmt
 from ui.url_state import ViewState
@@ -22,51 +24,45 @@ from ui.url_state import ViewState
 
 @dataclass(frozen=True)
 class Kpi:
-    """One KPI card: a key of the report's `kpis`, its label and how it reads on screen."""
+    """One KPI card: a key of the report's `kpis`; its label and kind are the registry's."""
 
     key: str
-    label: str
-    kind: str = "count"  # count | percent | money
     note_key: str | None = None
     """A second figure shown small beneath (the bounce rate under messages sent)."""
+
+    @property
+    def label(self) -> str:
+        return figures.label(self.key)
+
+    @property
+    def kind(self) -> str:
+        return figures.figure(self.key).kind
 
 
 FORMATTERS: dict[str, Callable[[float | None], str]] = {
     "count": fmt.compact,
-    "percent": fmt.percent,
+    "rate": fmt.percent,
+    "probability": fmt.percent,
+    "points": fmt.points,
     "money": fmt.money,
 }
+"""How a card shows a figure of each kind (counts compact: 17.7K)."""
+
+
+def channel_kpis(channel: str) -> list[Kpi]:
+    """The Overview's cards of a channel, as the registry places them.
+
+    A card's note (the bounce rate under messages sent) is left out where the channel has a
+    card of its own for that figure (email shows the bounce rate as a card).
+    """
+    shown = figures.channel_cards(channel)
+    keys = {each.key for each in shown}
+    return [Kpi(each.key, None if each.note in keys else each.note) for each in shown]
+
 
 CHANNEL_KPIS: dict[str, list[Kpi]] = {
-    "push": [
-        Kpi("messages_sent", "Messages sent", note_key="bounce_rate"),
-        Kpi("open_rate", "Open rate", "percent"),
-        Kpi("audience_size", "Audience size"),
-        Kpi("conversion_rate", "Conversion rate", "percent"),
-    ],
-    "in_app": [
-        Kpi("impressions", "Total impressions"),
-        Kpi("ctr", "Tap-through rate", "percent"),
-        Kpi("audience_size", "Audience size"),
-        Kpi("conversion_rate", "Conversion rate", "percent"),
-    ],
-    "email": [
-        Kpi("messages_sent", "Sent"),
-        Kpi("delivered", "Delivered"),
-        Kpi("delivery_rate", "Delivery rate", "percent"),
-        Kpi("open_rate", "Open rate", "percent"),
-        Kpi("clicks", "Links clicked"),
-        Kpi("bounce_rate", "Bounce rate", "percent"),
-    ],
-    "sms": [
-        Kpi("messages_sent", "Messages sent", note_key="bounce_rate"),
-        Kpi("delivery_rate", "Delivery rate", "percent"),
-        Kpi("click_rate", "Click rate", "percent"),
-        Kpi("conversion_rate", "Conversion rate", "percent"),
-    ],
+    channel: channel_kpis(channel) for channel in figures.channels()
 }
-
-NOTE_LABELS = {"bounce_rate": "Bounce rate"}
 
 
 def kpi_value(report: CampaignReport, kpi: Kpi) -> str:
@@ -108,33 +104,39 @@ def kpi_cards(
             if kpi.note_key:
                 note = getattr(report.kpis, kpi.note_key)
                 st.caption(
-                    f"{NOTE_LABELS.get(kpi.note_key, kpi.note_key)}: {fmt.percent(note)}",
+                    f"{figures.label(kpi.note_key)}: {fmt.percent(note)}",
                     help=help_for(kpi.note_key),
                 )
             if link is not None:
                 link(kpi)
 
 
-PERCENT_KEYS = {"ctr"}
-POINTS_KEYS = {"uplift", "uplift_ci_low", "uplift_ci_high"}
-"""Differences of two rates: percentage points, as on the Experiment page."""
+def _p_value(value: float | None) -> str:
+    return fmt.NOT_AVAILABLE if value is None else f"{float(value):.3g}"
+
+
+def _breakdown(value: dict[str, int]) -> str:
+    return ", ".join(f"{code}: {fmt.count(n)}" for code, n in value.items()) or "none"
+
+
+TEXTS: dict[str, Callable[[Any], str]] = {
+    "rate": fmt.percent,
+    "probability": fmt.percent,
+    "points": fmt.points,  # differences of two rates, as on the Experiment page
+    "money": fmt.money,
+    "p_value": _p_value,
+    "breakdown": _breakdown,
+    "seconds": fmt.seconds,
+    "per_day": fmt.per_day,
+}
+"""How a table or list shows a figure of each kind (counts exact: 17,712)."""
 
 
 def kpi_text(key: str, value: object) -> str:
     """Any `kpis` value as it reads on screen (rates in %, revenue in money, n/a for null)."""
     if value is None:
         return fmt.NOT_AVAILABLE
-    if isinstance(value, dict):
-        return ", ".join(f"{code}: {fmt.count(n)}" for code, n in value.items()) or "none"
-    if key in POINTS_KEYS:
-        return fmt.points(float(value))  # type: ignore[arg-type]
-    if key.endswith("_rate") or key in PERCENT_KEYS:
-        return fmt.percent(float(value))  # type: ignore[arg-type]
-    if key == "revenue":
-        return fmt.money(float(value))  # type: ignore[arg-type]
-    if key.endswith("p_value"):
-        return f"{float(value):.3g}"  # type: ignore[arg-type]
-    return fmt.count(value)  # type: ignore[arg-type]
+    return TEXTS.get(figures.figure(key).kind, fmt.count)(value)
 
 
 def all_kpis_frame(report: CampaignReport) -> pl.DataFrame:
