@@ -11,6 +11,7 @@ import altair as alt
 import polars as pl
 
 from metrics.experiments import verdict
+from metrics.figures import heading
 from metrics.report_model import Comparison
 from ui.charts import BUCKETS, bucket_axis
 
@@ -93,15 +94,21 @@ def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
     y = alt.Y("variant:N", title="Variant", sort=None, axis=alt.Axis(labelLimit=260))
     tooltip = [
         alt.Tooltip("variant:N", title="Variant"),
-        alt.Tooltip("users:Q", title="Users", format=","),
-        alt.Tooltip("conversion_rate:Q", title="Conversion rate", format=".2%"),
+        alt.Tooltip("users:Q", title=heading("users", "variants"), format=","),
+        alt.Tooltip(
+            "conversion_rate:Q", title=heading("conversion_rate", "variants"), format=".2%"
+        ),
         alt.Tooltip("baseline_rate:Q", title=f"{baseline} conversion rate", format=".2%"),
         alt.Tooltip("diff_pp:Q", title="Difference (points)", format="+.2f"),
         alt.Tooltip("diff_ci_low_pp:Q", title="95 % interval from (points)", format="+.2f"),
         alt.Tooltip("diff_ci_high_pp:Q", title="95 % interval to (points)", format="+.2f"),
-        alt.Tooltip("lift:Q", title="Lift", format="+.1%"),
-        alt.Tooltip("p_value:Q", title="p-value", format=".4f"),
-        alt.Tooltip("chance_to_beat_control:Q", title="Chance to beat", format=".1%"),
+        alt.Tooltip("lift:Q", title=heading("lift", "variants"), format="+.1%"),
+        alt.Tooltip("p_value:Q", title=heading("p_value", "variants"), format=".4f"),
+        alt.Tooltip(
+            "chance_to_beat_control:Q",
+            title=heading("chance_to_beat_control", "variants"),
+            format=".1%",
+        ),
         alt.Tooltip("verdict:N", title="Verdict"),
     ]
     base = alt.Chart(points)

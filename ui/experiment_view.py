@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 import streamlit as st
 
+from metrics import figures
 from metrics.experiments import SRM_ALERT_THRESHOLD, compare_proportions, verdict
+from metrics.figures import Figure
 from metrics.report_model import CampaignReport, Comparison, VariantRow, rows_to_frame
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
 
@@ -30,39 +32,42 @@ SRM_MESSAGE = (
 BASELINE = "baseline"
 """The verdict column's word for the row every other variant is compared with."""
 
-COLUMN_HELP: dict[str, str] = {
-    "verdict": (
-        "At 95 % confidence: better or worse than the baseline when the two-sided p-value is "
-        "below 0.05, otherwise not yet clear (the difference could still be chance)."
-    ),
-    "name": "The variant; the baseline (the control group if there is one) comes first.",
-    "users": (
-        "Users with a receipt event carrying the variant in the range; for the control, "
-        "control users with an entered or control event carrying it."
-    ),
-    "conversion_rate": "Converted users / users of the variant.",
-    "lift": "Relative difference: variant rate / baseline rate − 1.",
-    "lift_interval": (
-        "95 % interval of the lift (delta method): the true lift lies in it with 95 % confidence."
-    ),
-    "diff": "Absolute difference: variant rate − baseline rate, in percentage points.",
-    "diff_interval": "95 % interval of the difference (Wald, unpooled), in percentage points.",
-    "p_value": (
-        "Two-sided pooled two-proportion z-test: the chance of a difference at least this large "
-        "if the variants truly converted alike. Below 0.05 we call it real."
-    ),
-    "chance_to_beat_control": (
-        "Bayesian chance that the variant's true rate is higher than the baseline's "
-        "(uniform Beta(1,1) priors)."
-    ),
-    "messages_sent": "Count of sent events carrying the variant.",
-    "impressions": "Count of impression events carrying the variant.",
-    "opens": "Count of opened events carrying the variant (repeat opens count).",
-    "clicks": "Count of clicked events carrying the variant.",
-    "ctr": "Clicks / impressions.",
-    "errors": "Count of failed events (attempts never sent) carrying the variant.",
-    "converted_users": "The variant's users with a qualifying conversion.",
+NAME_HELP = "The variant; the baseline (the control group if there is one) comes first."
+
+NUMBER_FORMATS: dict[str, str] = {
+    "users": "localized",
+    "converted_users": "localized",
+    "conversion_rate": "%.2f %%",
+    "lift": "%+.1f %%",
+    "diff": "%+.2f pts",
+    "chance_to_beat_control": "%.1f %%",
+    "messages_sent": "localized",
+    "impressions": "localized",
+    "opens": "localized",
+    "clicks": "localized",
+    "ctr": "%.2f %%",
+    "errors": "localized",
 }
+"""How the table's number columns read (rates already scaled to percent)."""
+
+TEXT_COLUMNS = ["verdict", "lift_interval", "diff_interval", "p_value"]
+"""Columns shown as words: the verdict, the intervals and the p-value ("< 0.0001")."""
+
+
+def column_figure(key: str) -> Figure:
+    """The registry's declaration of a column of the variant table: the report's variant
+    figure, or one of the columns the table adds (the verdict and the intervals in words)."""
+    try:
+        return figures.figure(key, "variant_table")
+    except KeyError:
+        return figures.figure(key, "variants")
+
+
+COLUMN_HELP: dict[str, str] = {
+    "name": NAME_HELP,
+    **{key: column_figure(key).help for key in [*TEXT_COLUMNS, *NUMBER_FORMATS]},
+}
+"""Each column's tooltip: the registry's sentence for the variant's figure."""
 
 COMPARISON_COLUMNS = [
     "lift",
@@ -291,38 +296,18 @@ def variants_csv(rows: list[VariantRow]) -> str:
 
 def _column_config(baseline: str) -> dict[str, object]:
     config = st.column_config
-    help_ = COLUMN_HELP
-    return {
-        "verdict": config.TextColumn("Verdict", help=help_["verdict"], pinned=True),
-        "name": config.TextColumn("Variant", help=help_["name"], pinned=True),
-        "users": config.NumberColumn("Users", help=help_["users"], format="localized"),
-        "converted_users": config.NumberColumn(
-            "Converted", help=help_["converted_users"], format="localized"
-        ),
-        "conversion_rate": config.NumberColumn(
-            "Conversion rate", help=help_["conversion_rate"], format="%.2f %%"
-        ),
-        "lift": config.NumberColumn("Lift", help=help_["lift"], format="%+.1f %%"),
-        "lift_interval": config.TextColumn("Lift, 95 % interval", help=help_["lift_interval"]),
-        "diff": config.NumberColumn("Difference", help=help_["diff"], format="%+.2f pts"),
-        "diff_interval": config.TextColumn(
-            "Difference, 95 % interval", help=help_["diff_interval"]
-        ),
-        "p_value": config.TextColumn("p-value", help=help_["p_value"]),
-        "chance_to_beat_control": config.NumberColumn(
-            "Chance to beat", help=help_["chance_to_beat_control"], format="%.1f %%"
-        ),
-        "messages_sent": config.NumberColumn(
-            "Sent", help=help_["messages_sent"], format="localized"
-        ),
-        "impressions": config.NumberColumn(
-            "Impressions", help=help_["impressions"], format="localized"
-        ),
-        "opens": config.NumberColumn("Opens", help=help_["opens"], format="localized"),
-        "clicks": config.NumberColumn("Clicks", help=help_["clicks"], format="localized"),
-        "ctr": config.NumberColumn("CTR", help=help_["ctr"], format="%.2f %%"),
-        "errors": config.NumberColumn("Errors", help=help_["errors"], format="localized"),
+    columns: dict[str, object] = {
+        "name": config.TextColumn(figures.label("variant_id"), help=NAME_HELP, pinned=True)
     }
+    for key in TEXT_COLUMNS:
+        shown = column_figure(key)
+        columns[key] = config.TextColumn(
+            shown.heading, help=shown.help, pinned=True if key == "verdict" else None
+        )
+    for key, number_format in NUMBER_FORMATS.items():
+        shown = column_figure(key)
+        columns[key] = config.NumberColumn(shown.heading, help=shown.help, format=number_format)
+    return columns
 
 
 def _verdict_style(word: object) -> str:
