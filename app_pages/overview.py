@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from metrics.report_model import RunRow, rows_to_frame
+from metrics.funnel import STEP_HELP
+from metrics.report_model import FunnelRow, RunRow, rows_to_frame
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, nav, page_kit, widgets
 from ui import format as fmt
@@ -44,26 +45,32 @@ with converted:
     )
 
 st.subheader("Delivery funnel")
-viewed = kpis.unique_impressions if kpis.impressions else kpis.unique_opens
-steps = [
-    ("Entered (users)", kpis.audience_size),
-    ("Sent (messages)", kpis.messages_sent),
-    ("Delivered (messages)", kpis.delivered),
-    ("Viewed (users)", viewed),
-    ("Clicked (users)", kpis.unique_clicks),
-]
-if kpis.converted_users is not None:
-    steps.append(("Converted (users)", kpis.converted_users))
-funnel = pl.DataFrame({"step": [s for s, _ in steps], "count": [c for _, c in steps]})
+funnel = rows_to_frame(report.funnel, FunnelRow)
 left, right = st.columns([2, 1])
 with left:
-    widgets.chart(charts.funnel(funnel), widgets.FUNNEL_EMPTY)
-with right:
-    widgets.table(funnel, "delivery_funnel", view)
-    st.caption(
-        "Viewed counts users with an impression (or, for channels without impressions, an "
-        "open). Each step is the glossary's figure of the same name."
+    widgets.chart(
+        charts.funnel(funnel.select("step", pl.col("users").alias("count"))),
+        widgets.FUNNEL_EMPTY,
     )
+with right:
+    widgets.table(
+        funnel,
+        "delivery_funnel",
+        view,
+        column_config={
+            "step": st.column_config.TextColumn("Step"),
+            "users": st.column_config.NumberColumn("Users", format="localized"),
+            "of_first": st.column_config.NumberColumn("Of the first step", format="percent"),
+            "of_previous": st.column_config.NumberColumn("Of the step before", format="percent"),
+        },
+    )
+    st.caption(
+        "Users at each step who also reached every step before it (the control group, held "
+        "out, is not in the funnel)."
+    )
+    with st.popover("What each step counts", icon=":material/help:"):
+        for row in report.funnel:
+            st.markdown(f"**{row.step}**: {STEP_HELP[row.step]}")
 
 if report.runs:
     st.subheader("Runs")

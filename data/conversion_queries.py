@@ -22,7 +22,7 @@ from data.frames import fetch_frame
 from data.local_time import local_bucket_number
 from data.schema import conversions, message_events, variants
 from data.scope import Scope
-from data.user_pass import id_bits, mask_chunks, or_where
+from data.user_pass import event_type_bit, id_bits, mask_chunks, or_where
 
 INTERACTION_TYPES = ("opened", "clicked")
 """Events preferred over bare receipts when a conversion is attributed to an action."""
@@ -82,6 +82,8 @@ def per_user(
     bit masks over `variant_ids` (62 a column) of the variants carried by the user's
     in-range receipt / entry events: a converter's variants, for the per-variant
     converted users (see `data.user_pass`, which computes the same masks for everyone).
+    `types` is the user's set of in-range event types (`data.user_pass.TYPE_BITS`): how far
+    down the funnel in users a converter came, by the user pass's own rule.
 
     With `split` (`variant_id` or `action_id`) there is one row per user and value of that
     column, each computed from the events carrying that value only: the anchors a
@@ -107,6 +109,7 @@ def per_user(
             sa.func.min(sa.case((is_receipt, events.c.occurred_at))).label("first_receipt"),
             sa.func.min(sa.case((is_entry, events.c.occurred_at))).label("first_entry"),
             *_variant_masks(events, variant_ids, in_range, is_receipt, is_entry),
+            or_where(in_range, event_type_bit(events.c.event_type, None), "types"),
         )
         .group_by(*keys)
         .subquery()
@@ -119,6 +122,7 @@ def per_user(
         *([grouped.c.split] if split is not None else []),
         grouped.c.is_control,
         anchor.label("anchor"),
+        grouped.c.types,
         *(grouped.c[name] for name in variant_mask_names(variant_ids)),
     ).subquery()
 
@@ -198,6 +202,7 @@ def qualifying_conversions(
             conversions.c.occurred_at,
             conversions.c.revenue,
             people.c.is_control,
+            people.c.types,
             *(people.c[name] for name in variant_mask_names(variant_ids)),
         )
         .select_from(conversions.join(people, people.c.user_id == conversions.c.user_id))
@@ -283,6 +288,7 @@ CONVERSION_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "action_id": pl.String,
     "clicked_before": pl.Boolean,
     "viewed_before": pl.Boolean,
+    "types": pl.Int64,
 }
 
 
@@ -330,6 +336,7 @@ def load_conversion_rows(
         qualifying.c.occurred_at,
         qualifying.c.revenue,
         qualifying.c.is_control,
+        qualifying.c.types,
         *(qualifying.c[name] for name in masks),
     ]
     before = sa.and_(
@@ -370,6 +377,7 @@ def load_conversion_rows(
         keyed.c.is_control,
         keyed.c.clicked_before,
         keyed.c.viewed_before,
+        keyed.c.types,
         *(keyed.c[name] for name in masks),
     ]
     attributable = sa.or_(keyed.c.last_interaction_at.is_(None), is_interaction)
@@ -383,6 +391,7 @@ def load_conversion_rows(
             sa.func.max(sa.case((attributable, events.c.action_id))).label("action_id"),
             (sa.func.coalesce(keyed.c.clicked_before, 0) == 1).label("clicked_before"),
             (sa.func.coalesce(keyed.c.viewed_before, 0) == 1).label("viewed_before"),
+            keyed.c.types,
             *(keyed.c[name] for name in masks),
         )
         .select_from(keyed.outerjoin(events, chosen))

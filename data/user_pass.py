@@ -56,6 +56,19 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class FunnelStep:
+    """A step of the funnel in users: a treatment user reaches it when their in-range
+    event types include one of `any_of` and none of `none_of` (bits of TYPE_BITS), and
+    they reached every step before it, so each step is a subset of the one before.
+    `any_of` = 0 means "a user of C" (an `entered` event, or a receipt of the filtered
+    action: the glossary's users of C)."""
+
+    name: str
+    any_of: int
+    none_of: int = 0
+
+
+@dataclass(frozen=True)
 class ConversionGoal:
     """The campaign's conversion event and window, for the per-variant converted users."""
 
@@ -70,13 +83,15 @@ class UserCounts:
     `totals` has USER_FLAGS; `variants` has variant_id, users, entered_users (under an
     in-range `entered` event: the sample-ratio check's counts) and converted_users (null
     without a goal); `actions` has action_id, received_users (actions with some only);
-    `first_impressions` has date (bucket start), new_users.
+    `first_impressions` has date (bucket start), new_users; `funnel` has step (the
+    FunnelStep's name), users, for the steps asked for (in their order).
     """
 
     totals: dict[str, int]
     variants: pl.DataFrame
     actions: pl.DataFrame
     first_impressions: pl.DataFrame
+    funnel: pl.DataFrame | None = None
 
 
 TYPE_BITS: dict[str, int] = {name: 1 << position for position, name in enumerate(EVENT_TYPES)}
@@ -163,8 +178,12 @@ def user_counts(
     variants: list[Variant],
     action_ids: list[str],
     granularity: Granularity,
+    funnel: tuple[FunnelStep, ...] = (),
 ) -> UserCounts:
     """Run the per-user pass of `scope` (one statement) and split its result.
+
+    `funnel`: the steps of a funnel in users; each step's count is one more flag over the
+    same per-user rows (no second grouping by user).
 
     Per user: the set of event types in range and over all time as bit masks, the first
     receipt, entry and in-range impression, and per variant and action masks of "an
@@ -255,6 +274,12 @@ def user_counts(
         "control_users": sa.and_(control, has_bits(types, ENTRY_MASK)),
         "new_users": users.c.first_impression.is_not(None),
     }
+    reached: sa.ColumnElement[bool] = treatment
+    for index, step in enumerate(funnel):
+        reached = sa.and_(reached, has_bits(types, step.any_of or entered))
+        if step.none_of:
+            reached = sa.and_(reached, sa.not_(has_bits(types, step.none_of)))
+        outputs[f"f{index}_users"] = reached
     for index in range(len(variants)):
         k, bit_of = divmod(index, BITS_PER_MASK)
         outputs[f"v{index}_users"] = has_bits(users.c[f"v_member{k}"], 1 << bit_of)
@@ -273,10 +298,15 @@ def user_counts(
     schema: dict[str, pl.DataType | type[pl.DataType]] = {"bucket": pl.Int64}
     schema |= dict.fromkeys(outputs, pl.Int64)
     rows = fetch_frame(connection, query, schema=schema)
-    return _split(rows, variants, action_ids)
+    return _split(rows, variants, action_ids, funnel)
 
 
-def _split(rows: pl.DataFrame, variants: list[Variant], action_ids: list[str]) -> UserCounts:
+def _split(
+    rows: pl.DataFrame,
+    variants: list[Variant],
+    action_ids: list[str],
+    funnel: tuple[FunnelStep, ...] = (),
+) -> UserCounts:
     sums = rows.select(pl.exclude("bucket").sum())
 
     def total(name: str) -> int:
@@ -314,4 +344,11 @@ def _split(rows: pl.DataFrame, variants: list[Variant], action_ids: list[str]) -
         variants=variant_frame,
         actions=action_frame,
         first_impressions=first_frame,
+        funnel=pl.DataFrame(
+            {
+                "step": [step.name for step in funnel],
+                "users": [total(f"f{index}_users") for index in range(len(funnel))],
+            },
+            schema={"step": pl.String, "users": pl.Int64},
+        ),
     )

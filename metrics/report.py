@@ -24,10 +24,12 @@ from data.catalog import data_as_of, get_campaign, newest_campaign_event
 from data.database import QueryTimeoutError, create_reader_engine, resolve_database_url
 from data.event_queries import impression_users
 from data.scope import Granularity, Scope, default_dates, zone_named
+from data.user_pass import RECEIPT_MASK, TYPE_BITS
 from metrics.conversions import ConversionResult, conversion_result
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
 from metrics.experiments import srm_p_value, uplift, variant_rows
+from metrics.funnel import funnel_frame, funnel_steps
 from metrics.open_times import open_time_rows, punch_card_rows
 from metrics.report_model import (
     ActionRow,
@@ -35,6 +37,7 @@ from metrics.report_model import (
     CampaignReport,
     ConversionFigures,
     DailyRow,
+    FunnelRow,
     Kpis,
     RangeInfo,
 )
@@ -145,7 +148,18 @@ def build_report(
         open_times=open_time_rows(opens_by_hour),
         open_punch_card=punch_card_rows(opens_by_hour),
         sessions=sessions_report(connection, scope, campaign),
+        funnel=_funnel_rows(view),
     )
+
+def _funnel_rows(view: ViewData) -> list[FunnelRow]:
+    """The funnel in users of the view: the user pass's steps, then its converters."""
+    steps = funnel_steps(view.campaign.channel, view.has_delivered)
+    users = view.users.funnel
+    if users is None or users.height != len(steps):
+        return []
+    entered = TYPE_BITS["entered"] if view.action is None else RECEIPT_MASK
+    frame = funnel_frame(users, steps, view.conversion_rows, entered)
+    return [FunnelRow.model_validate(row) for row in frame.iter_rows(named=True)]
 
 
 def campaign_kpis(connection: sa.Connection, scope: Scope) -> Kpis:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class CampaignInfo(BaseModel):
@@ -155,6 +155,15 @@ class RunRow(BaseModel):
     first_event_at: dt.datetime
 
 
+class FunnelRow(BaseModel):
+    """A step of the funnel in users (`metrics.funnel`): the app's, not the glossary's JSON."""
+
+    step: str
+    users: int
+    of_first: float | None
+    of_previous: float | None
+
+
 class LinkRow(BaseModel):
     link_url: str
     clicks: int
@@ -243,6 +252,9 @@ class CampaignReport(BaseModel):
     open_times: list[OpenTimeRow]
     open_punch_card: list[PunchCardRow]
     sessions: SessionsSummary
+    funnel: list[FunnelRow] = Field(default_factory=list, exclude=True)
+    """The delivery funnel in users, per channel (the app's screens; not a key of the
+    glossary's JSON report, so it is left out of the CLI's output)."""
 
 
 def rows_to_frame(rows: list[BaseModel], model: type[BaseModel]) -> pl.DataFrame:

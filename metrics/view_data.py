@@ -28,6 +28,7 @@ from data.event_queries import campaign_has_delivered
 from data.scope import Scope
 from data.user_pass import UserCounts, Variant, user_counts
 from data.vocabulary import Granularity
+from metrics.funnel import funnel_steps
 from metrics.report_model import CampaignInfo
 
 
@@ -87,15 +88,19 @@ def read_view(
             connection, scope, goal, campaign.conversion_window_hours, variant_ids
         )
     )
+    has_delivered = campaign_has_delivered(connection, scope)
+    # The funnel in users is a few more flags of the user pass (its steps depend on the
+    # channel and on whether the campaign has delivery receipts).
+    funnel = funnel_steps(campaign.channel, has_delivered)
     return ViewData(
         campaign=campaign,
-        has_delivered=campaign_has_delivered(connection, scope),
+        has_delivered=has_delivered,
         catalog_variants=catalog_variants,
         catalog_actions=catalog_actions,
         variants=variants,
         action_ids=action_ids,
         counts=counts,
-        users=user_counts(connection, scope, variants, action_ids, granularity),
+        users=user_counts(connection, scope, variants, action_ids, granularity, funnel),
         conversion_rows=rows,
         action=scope.action,
     )

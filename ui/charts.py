@@ -256,28 +256,31 @@ def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Ch
     return alt.layer(bars, rule, label, title="Endpoint deliveries per day")
 
 
-def funnel(frame: pl.DataFrame, title: str = "Delivery funnel") -> alt.Chart | None:
-    """Horizontal bars for the steps of a funnel, in the frame's order (step, count).
+def funnel(frame: pl.DataFrame, title: str = "Delivery funnel (users)") -> alt.Chart | None:
+    """Horizontal bars for the steps of a funnel in users, in the frame's order (step, count).
 
-    The share of the first step is in the tooltip, so drop-off reads at a glance. None
-    when every step is 0 (an empty range): bars of nothing say less than an empty state.
+    Each step is a subset of the one before, so the bars only shrink; the share of the
+    first step and of the step before are in the tooltip, so drop-off reads at a glance.
+    None when every step is 0 (an empty range): bars of nothing say less than an empty state.
     """
     if not has_values(frame, ["count"]):
         return None
     first = frame["count"][0] if frame.height else 0
     shaped = frame.with_row_index("order").with_columns(
-        (pl.col("count") / first if first else pl.lit(None, dtype=pl.Float64)).alias("share")
+        (pl.col("count") / first if first else pl.lit(None, dtype=pl.Float64)).alias("share"),
+        (pl.col("count") / pl.col("count").shift(1)).fill_nan(None).alias("of_previous"),
     )
     return (
         alt.Chart(shaped, title=title)
         .mark_bar()
         .encode(
             y=alt.Y("step:N", title="Step", sort=alt.EncodingSortField("order")),
-            x=alt.X("count:Q", title="Count"),
+            x=alt.X("count:Q", title="Users"),
             tooltip=[
                 alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("count:Q", title="Count", format=","),
+                alt.Tooltip("count:Q", title="Users", format=","),
                 alt.Tooltip("share:Q", title="Share of first step", format=PERCENT),
+                alt.Tooltip("of_previous:Q", title="Share of step before", format=PERCENT),
             ],
         )
     )

@@ -125,7 +125,10 @@ def test_funnel_keeps_step_order_and_shares_of_the_first_step() -> None:
     # 150 / 200 = 0.75, 20 / 200 = 0.1
     assert [row["share"] for row in rows] == [1.0, 0.75, 0.1]
     assert spec["encoding"]["y"]["sort"] == {"field": "order"}
-    assert _tooltip_fields(spec) == ["step", "count", "share"]
+    # 150 / 200 = 0.75, 20 / 150 = 0.1333...
+    assert [row["of_previous"] for row in rows] == [None, 0.75, 20 / 150]
+    assert spec["encoding"]["x"]["title"] == "Users"
+    assert _tooltip_fields(spec) == ["step", "count", "share", "of_previous"]
 
 
 def test_breakdown_bars_group_the_three_engagement_counts_per_platform() -> None:
