@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import polars as pl
 
+from metrics.figures import heading, label
+
 MUTED = "#868e96"
 """Mid-grey for reference rules and their labels: legible on light and dark backgrounds."""
 
@@ -166,11 +168,16 @@ def multi_line(
     )
 
 
+def legend(*keys: str) -> dict[str, str]:
+    """Figures' names in a chart's legend: the registry's short labels, by key."""
+    return {key: heading(key) for key in keys}
+
+
 def rate_trend(frame: pl.DataFrame) -> alt.Chart | None:
     """Tap-through rate and dismissal rate per bucket: is the message wearing out?"""
     return multi_line(
         frame,
-        {"ctr": "Tap-through rate", "dismissal_rate": "Dismissal rate"},
+        legend("ctr", "dismissal_rate"),
         title="Tap-through and dismissal rate",
         y_title="Rate",
         percent=True,
@@ -181,22 +188,13 @@ def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart | None:
     """Total vs unique cumulative impressions: the gap is repeat views."""
     return multi_line(
         frame,
-        {
-            "cumulative_impressions": "Total impressions",
-            "cumulative_unique_impressions": "Unique impressions",
-        },
-        title="Cumulative impressions",
-        y_title="Impressions",
+        legend("cumulative_impressions", "cumulative_unique_impressions"),
+        title=label("cumulative_impressions"),
+        y_title=label("impressions"),
     )
 
 
-TREND_MEASURES = {
-    "messages_sent": "Sent",
-    "delivered": "Delivered",
-    "impressions": "Impressions",
-    "opens": "Opens",
-    "clicks": "Clicks",
-}
+TREND_MEASURES = legend("messages_sent", "delivered", "impressions", "opens", "clicks")
 CHANNEL_TREND: dict[str, tuple[str, ...]] = {
     "push": ("messages_sent", "delivered", "opens", "clicks"),
     "email": ("messages_sent", "delivered", "opens", "clicks"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics import figures
 from metrics.report_model import CampaignReport, SessionDayRow, rows_to_frame
 from ui import charts, widgets
 from ui import format as fmt
@@ -18,24 +19,22 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
     before_length = sessions.avg_session_seconds_before
     during_length = sessions.avg_session_seconds_during
     cards = [
-        ("Sessions per day, before", fmt.per_day(before_rate), "sessions_per_day_before", None),
+        ("sessions_per_day_before", fmt.per_day(before_rate), None),
         (
-            "Sessions per day, during",
-            fmt.per_day(during_rate),
             "sessions_per_day_during",
+            fmt.per_day(during_rate),
             fmt.delta_percent(before_rate, during_rate),
         ),
-        ("Average session, before", fmt.seconds(before_length), "avg_session_seconds_before", None),
+        ("avg_session_seconds_before", fmt.seconds(before_length), None),
         (
-            "Average session, during",
-            fmt.seconds(during_length),
             "avg_session_seconds_during",
+            fmt.seconds(during_length),
             fmt.delta_percent(before_length, during_length),
         ),
     ]
-    for column, (label, value, key, delta) in zip(st.columns(len(cards)), cards, strict=True):
+    for column, (key, value, delta) in zip(st.columns(len(cards)), cards, strict=True):
         with column:
-            widgets.metric(label, value, key, delta=delta)
+            widgets.metric(figures.label(key), value, key, delta=delta)
     daily = rows_to_frame(sessions.daily, SessionDayRow)
     if not charts.has_values(daily, ["sessions"]):
         widgets.empty(
