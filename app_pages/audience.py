@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data.audience import EXPORT_ROW_CAP
+from metrics import figures
 from metrics.delivery import error_shares
 from metrics.report_model import DeviceRow, LinkRow, PlatformRow, rows_to_frame
 from ui import charts, data_access, page_kit, widgets
@@ -32,7 +33,9 @@ with right:
     else:
         top = devices.sort("impressions", "opens", "clicks", descending=True).head(15)
         widgets.chart(
-            charts.breakdown_bars(top, "device_model", "By device model (top 15)", "Device model")
+            charts.breakdown_bars(
+                top, "device_model", "By device model (top 15)", figures.label("device_model")
+            )
         )
         widgets.table(devices, "devices", view)
 
@@ -50,10 +53,10 @@ else:
         view,
         column_config={
             "link_url": st.column_config.LinkColumn("Link"),
-            "clicks": st.column_config.NumberColumn("Clicks", help=widgets.help_for("clicks")),
-            "unique_clicks": st.column_config.NumberColumn(
-                "Unique clicks", help=widgets.help_for("unique_clicks")
-            ),
+            **{
+                key: st.column_config.NumberColumn(figures.heading(key), help=widgets.help_for(key))
+                for key in ("clicks", "unique_clicks")
+            },
         },
     )
 

@@ -14,21 +14,16 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
+from metrics import figures
 from metrics.campaign_summary import with_headline
 from ui import charts, data_access, nav, page_kit, widgets
 from ui.url_state import ViewState, query_string
 
-HEADLINE = {
-    "push": ("open_rate", "Open rate"),
-    "in_app": ("ctr", "Tap-through rate"),
-    "email": ("open_rate", "Open rate"),
-    "sms": ("click_rate", "Click rate"),
-}
+HEADLINE = {"push": "open_rate", "in_app": "ctr", "email": "open_rate", "sms": "click_rate"}
+"""Each channel's main engagement rate: the headline column."""
 RATE_LABELS = {
     "headline_rate": "Headline rate",
-    "conversion_rate": "Conversion rate",
-    "click_rate": "Click rate",
-    "delivery_rate": "Delivery rate",
+    **{key: figures.label(key) for key in ("conversion_rate", "click_rate", "delivery_rate")},
 }
 
 url, view = page_kit.view()
@@ -45,9 +40,8 @@ statuses = [
     page_kit.status(started_at, ended_at, now)
     for started_at, ended_at in summary.select("started_at", "ended_at").iter_rows()
 ]
-headline_keys = {channel: key for channel, (key, _) in HEADLINE.items()}
-headline_labels = {channel: label for channel, (_, label) in HEADLINE.items()}
-table = with_headline(summary, headline_keys, default="click_rate").select(
+headline_labels = {channel: figures.label(key) for channel, key in HEADLINE.items()}
+table = with_headline(summary, HEADLINE, default="click_rate").select(
     "campaign_id",
     "name",
     pl.col("channel").replace_strict(page_kit.CHANNEL_NAMES, default=pl.col("channel")),
@@ -57,7 +51,7 @@ table = with_headline(summary, headline_keys, default="click_rate").select(
     "audience_size",
     "messages_sent",
     pl.col("channel")
-    .replace_strict(headline_labels, default=pl.lit("Click rate"))
+    .replace_strict(headline_labels, default=pl.lit(figures.label("click_rate")))
     .alias("headline_rate_name"),
     "headline_rate",
     "conversion_rate",
@@ -135,10 +129,10 @@ event = widgets.table(
         "end": st.column_config.DateColumn("Newest event"),
         "status": "Status",
         "audience_size": st.column_config.NumberColumn(
-            "Audience", help=widgets.help_for("audience_size")
+            figures.heading("audience_size"), help=widgets.help_for("audience_size")
         ),
         "messages_sent": st.column_config.NumberColumn(
-            "Sent", help=widgets.help_for("messages_sent")
+            figures.heading("messages_sent"), help=widgets.help_for("messages_sent")
         ),
         "headline_rate_name": "Headline figure",
         "headline_rate": percent(
@@ -150,10 +144,10 @@ event = widgets.table(
         "conversion_rate": percent(
             "Conversion", format="percent", help=widgets.help_for("conversion_rate")
         ),
-        "click_rate": percent("Click rate", format="percent", help=widgets.help_for("click_rate")),
-        "delivery_rate": percent(
-            "Delivery rate", format="percent", help=widgets.help_for("delivery_rate")
-        ),
+        **{
+            key: percent(figures.label(key), format="percent", help=widgets.help_for(key))
+            for key in ("click_rate", "delivery_rate")
+        },
     },
 )
 
