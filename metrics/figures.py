@@ -743,9 +743,9 @@ def series_figures() -> list[Figure]:
     >>> [each.key for each in series_figures()][:3]
     ['messages_sent', 'delivered', 'impressions']
     """
-    order = list(report_model.DailyRow.model_fields)
+    order = {key: place for place, key in enumerate(report_model.DailyRow.model_fields)}
     shown = [each for each in FIGURES if each.has_series and each.key != "date"]
-    return sorted(shown, key=lambda each: order.index(each.key))
+    return sorted(shown, key=lambda each: order.get(each.key, len(order)))
 
 
 def report_fields() -> set[tuple[Table, str]]:
