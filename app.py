@@ -16,6 +16,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from data.demo import ensure_demo_database
+from data.messages import shown_url
 from ui import auth, data_access, filters, nav
 from ui.format import timestamp
 from ui.url_state import ViewState
@@ -73,7 +74,7 @@ def _database_banner(url: str, error: data_access.DatabaseUnavailableError) -> N
     else:
         st.error(
             f"The campaign database cannot be read: {error}\n\n"
-            f"Database: `{data_access.shown_url(url)}`. Check that it is running and "
+            f"Database: `{shown_url(url)}`. Check that it is running and "
             "reachable, then retry.",
             icon=":material/database_off:",
         )

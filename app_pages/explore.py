@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from data import vocabulary
 from metrics.figures import help_for, is_rate
 from metrics.partial import partial_buckets
 from metrics.report_model import CampaignReport
@@ -13,12 +14,7 @@ from ui import charts, data_access, filters, page_kit, widgets
 from ui import format as fmt
 
 NO_SPLIT = "none"
-SPLIT_LABELS = {
-    NO_SPLIT: "No split",
-    "variant": "Variant",
-    "platform": "Platform",
-    "action": "Action",
-}
+SPLIT_LABELS = {NO_SPLIT: "No split", **vocabulary.SPLIT_LABELS}
 
 SUMMED_SPLITS = {"variant", "action"}
 

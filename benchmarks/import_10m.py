@@ -27,11 +27,11 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from data.contracts import EVENT_TYPES
 from data.ingest import import_files
 from data.ingest_read import read_source
 from data.ingest_validate import validate
 from data.schema import create_schema
+from data.vocabulary import EVENT_TYPES
 
 SEED = 20261123
 CAMPAIGNS = ("push_black_friday", "inapp_onboarding", "email_weekly_digest", "push_flash_no_goal")

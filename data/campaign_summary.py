@@ -43,7 +43,7 @@ from data.event_queries import (
 )
 from data.frames import fetch_frame
 from data.schema import campaigns, conversions, message_events, variants
-from data.scope import default_dates, local_midnight_utc, zone_named
+from data.scope import default_range, local_midnight_utc, zone_named
 from data.user_pass import (
     CONTROL_ENTRY_BIT,
     RECEIPT_MASK,
@@ -100,7 +100,7 @@ def _ranges(catalog: pl.DataFrame, tz: str) -> tuple[pl.DataFrame, sa.CTE]:
     for campaign_id, started_at, newest, window_hours in catalog.select(
         "campaign_id", "started_at", "last_event_at", "conversion_window_hours"
     ).iter_rows():
-        start, end = default_dates(started_at, newest, zone)
+        start, end = default_range(started_at, newest, tz)
         dates.append((campaign_id, start, end))
         rows.append(
             (

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from data.contracts import CHANNELS
 from data.database import create_writer_engine, resolve_database_url
+from data.messages import first_line, shown_url
 from data.schema import campaigns
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -90,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(error), file=sys.stderr)
         return EXIT_ERROR
     except sa.exc.SQLAlchemyError as error:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        print(f"cannot change the database {shown}: {error}", file=sys.stderr)
+        print(
+            f"cannot change the database {shown_url(url)}: {first_line(error, url)}",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     finally:
         engine.dispose()

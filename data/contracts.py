@@ -24,23 +24,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from data.schema import TABLES
-
-EVENT_TYPES: tuple[str, ...] = (
-    "entered",
-    "control",
-    "sent",
-    "delivered",
-    "received",
-    "bounced",
-    "failed",
-    "impression",
-    "opened",
-    "clicked",
-    "dismissed",
-    "unsubscribed",
-    "complained",
-)
-"""The `message_events.event_type` vocabulary: every figure of the glossary counts these."""
+from data.vocabulary import EVENT_TYPES
 
 CHANNELS: tuple[str, ...] = ("push", "in_app", "email", "sms")
 """Values of `campaigns.channel` and `actions.channel`."""

@@ -16,19 +16,13 @@ from collections.abc import Callable
 import polars as pl
 import sqlalchemy as sa
 
-from data.dialect import Granularity
-from data.event_queries import RECEIPT_TYPES, scope_conditions
+from data.event_queries import scope_conditions
 from data.frames import fetch_frame
 from data.local_time import local_bucket_number
 from data.schema import conversions, message_events, variants
 from data.scope import Scope
 from data.user_pass import event_type_bit, id_bits, mask_chunks, or_where
-
-INTERACTION_TYPES = ("opened", "clicked")
-"""Events preferred over bare receipts when a conversion is attributed to an action."""
-
-CONTROL_ENTRY_TYPES = ("entered", "control")
-"""Events that anchor a control user and place them in the control group's figures."""
+from data.vocabulary import ENTRY_TYPES, INTERACTION_TYPES, RECEIPT_TYPES, Granularity
 
 
 def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -97,7 +91,7 @@ def per_user(
         ),
     )
     is_receipt = events.c.event_type.in_(RECEIPT_TYPES)
-    is_entry = events.c.event_type.in_(CONTROL_ENTRY_TYPES)
+    is_entry = events.c.event_type.in_(ENTRY_TYPES)
     in_range = _in_range(events.c.occurred_at, scope)
     keys = [events.c.user_id]
     if split is not None:

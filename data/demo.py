@@ -35,6 +35,7 @@ from data.database import create_writer_engine, duckdb_file, resolve_database_ur
 from data.demo_events import CampaignEvents, finish_conversions, finish_events
 from data.demo_sessions import Lift, sessions_frame
 from data.demo_world import END, Population, make_population, users_frame
+from data.messages import first_line, shown_url
 from data.schema import TABLES, clustered, create_schema, message_events
 
 DEFAULT_EVENTS = 200_000
@@ -284,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             url, events=arguments.events, seed=arguments.seed, campaigns=arguments.campaigns
         )
         return 0
-    shown = sa.make_url(url).render_as_string(hide_password=True)
+    shown = shown_url(url)
     try:
         engine = create_writer_engine(url)
         started = time.perf_counter()
@@ -295,8 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             engine.dispose()
     except sa.exc.OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        print(f"data.demo: cannot open {shown}: {reason}", file=sys.stderr)
+        print(f"data.demo: cannot open {shown}: {first_line(error, url)}", file=sys.stderr)
         return 2
     if counts is None:
         print(

@@ -14,11 +14,9 @@ queries themselves stay backend-neutral SQLAlchemy.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-
-Granularity = Literal["day", "week", "month"]
 
 
 def epoch_seconds(instant: sa.ColumnElement) -> sa.ColumnElement:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from data.contracts import EVENT_TYPES
 from data.event_queries import UNKNOWN, e, scoped_events
 from data.frames import fetch_frame
 from data.local_time import (
@@ -31,6 +30,7 @@ from data.local_time import (
     whole_units,
 )
 from data.scope import Scope
+from data.vocabulary import EVENT_TYPES
 
 EVENT_TYPE_COUNTS: tuple[str, ...] = tuple(
     name for name in EVENT_TYPES if name not in ("control", "received")

@@ -16,26 +16,11 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 import sqlalchemy as sa
 
-from data.dialect import Granularity
 from data.frames import fetch_frame
 from data.local_time import date_of_day_number, local_bucket_number
 from data.schema import message_events, users
 from data.scope import Scope
-
-RECEIPT_TYPES: tuple[str, ...] = (
-    "sent",
-    "delivered",
-    "received",
-    "impression",
-    "opened",
-    "clicked",
-)
-"""Events that show the user got the message (glossary, Conversions)."""
-
-MACHINE_PRONE_TYPES: tuple[str, ...] = ("opened", "clicked")
-
-SPLIT_COLUMNS: tuple[str, ...] = ("variant_id", "action_id", "platform")
-"""What a series can be split by: the event's variant, its action, or the user's platform."""
+from data.vocabulary import MACHINE_PRONE_TYPES, SPLIT_COLUMNS, Granularity
 
 UNKNOWN = "unknown"
 

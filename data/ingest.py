@@ -37,6 +37,7 @@ from data.database import (
 from data.ingest_load import load_rows
 from data.ingest_read import FileError, SourceFile, read_source
 from data.ingest_validate import LINE, REASON, validate
+from data.messages import first_line
 from data.vendors.cli import (
     CANONICAL,
     add_vendor_arguments,
@@ -101,11 +102,10 @@ def import_file(engine: sa.Engine, path: Path, ignore_unknown_columns: bool = Fa
             outcome = load_rows(connection, source.contract.name, checked.rows)
             refresh_statistics(connection, [source.contract.name])
     except sa.exc.SQLAlchemyError as error:
-        message = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
         return FileResult(
             path=path,
             table=source.contract.name,
-            error=f"the database refused the rows, nothing was loaded: {message}",
+            error=f"the database refused the rows, nothing was loaded: {first_line(error)}",
         )
     conflicts = pl.DataFrame(
         {LINE: list(outcome.conflict_lines)}, schema={LINE: pl.Int64}

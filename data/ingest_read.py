@@ -20,6 +20,7 @@ import polars as pl
 
 from data.contracts import CONTRACTS, TableContract
 from data.ingest_validate import LINE
+from data.messages import first_line
 
 SUFFIXES = (".csv", ".parquet", ".jsonl")
 
@@ -75,7 +76,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     try:
         cells = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise FileError(f"not a readable CSV file: {_first_line(error)}") from error
+        raise FileError(f"not a readable CSV file: {first_line(error)}") from error
     if cells.width != len(header):
         raise FileError(f"the header has {len(header)} columns, the rows more")
     _refuse_truncated_csv(path, len(header))
@@ -132,7 +133,7 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         cells = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise FileError(f"not a readable Parquet file: {_first_line(error)}") from error
+        raise FileError(f"not a readable Parquet file: {first_line(error)}") from error
     nested = [name for name, dtype in cells.schema.items() if dtype.is_nested()]
     if nested:
         raise FileError(f"column(s) {_quoted(nested)} hold lists or structs, not single values")
@@ -146,7 +147,7 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
         # column go through the same checks as CSV cells.
         cells = pl.read_ndjson(path, schema=dict.fromkeys(keys, pl.String))
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        raise FileError(_first_json_problem(path) or _first_line(error)) from error
+        raise FileError(_first_json_problem(path) or first_line(error)) from error
     lines = _non_blank_line_numbers(path)
     if lines.len() != cells.height:
         raise FileError(_first_json_problem(path) or "not a readable JSON Lines file")
@@ -178,7 +179,3 @@ def _first_json_problem(path: Path) -> str | None:
 def _quoted(names: list[str] | tuple[str, ...]) -> str:
     """Quoted, so that a stray space in a header (`' user_id'`) is visible."""
     return ", ".join(f"'{name}'" for name in names)
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

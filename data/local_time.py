@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import sqlalchemy as sa
 
-from data.dialect import Granularity, epoch_seconds
+from data.dialect import epoch_seconds
 from data.scope import Scope
+from data.vocabulary import Granularity
 
 EPOCH_DAY = dt.date(1970, 1, 1)
 SECONDS_PER_HOUR = 3600

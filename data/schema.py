@@ -176,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     local tables and the Distributed tables over them on every `--shard` URL and on `--db`.
     """
     from data.database import create_writer_engine, resolve_database_url
+    from data.messages import shown_url
 
     parser = argparse.ArgumentParser(
         prog="python -m data.schema", description="Create every missing table of the schema."
@@ -202,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             create_schema(engine)
         finally:
             engine.dispose()
-    where = f"cluster {args.cluster}" if args.cluster else sa.make_url(url).render_as_string()
+    where = f"cluster {args.cluster}" if args.cluster else shown_url(url)
     print(f"schema ready on {where}")
     return 0
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-
-Granularity = Literal["day", "week", "month"]
 
 
 @functools.cache
@@ -42,23 +39,32 @@ def local_midnight_utc(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
-def default_dates(
-    started_at: dt.datetime, newest_event_at: dt.datetime | None, zone: ZoneInfo
+def default_range(
+    started_at: dt.datetime, newest_event_at: dt.datetime | None, tz: str
 ) -> tuple[dt.date, dt.date]:
-    """The glossary's default range of a campaign in `zone`, as (start, end) local dates.
+    """The glossary's default range of a campaign in zone `tz`, as (start, end) local dates.
 
-    From the local date of C.started_at to the local date of C's newest message event;
-    start..start when C has no events yet (or only events before its start). One rule for
-    the report's default scope and the Campaigns page's summary of every campaign.
+    From the local date of C.started_at to the local date of C's newest message event
+    (any user, any type: `data.catalog`'s `last_event_at` / `newest_campaign_event`).
+    start..start when C has no events yet (or only events before its start), even if it
+    has ended: the glossary's end is the newest event, never `ended_at`. One rule for the
+    sidebar, the report (its CLI's defaults) and the Campaigns page's summary; two copies
+    once disagreed for a campaign that ended without events. Naive instants read as UTC.
 
     >>> utc = dt.timezone.utc
-    >>> default_dates(dt.datetime(2026, 3, 1, 23, tzinfo=utc), None, ZoneInfo("Asia/Tokyo"))
+    >>> default_range(dt.datetime(2026, 3, 1, 23, tzinfo=utc), None, "Asia/Tokyo")
     (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
     """
-    start = started_at.astimezone(zone).date()
+    zone = zone_named(tz)
+    start = _as_utc(started_at).astimezone(zone).date()
     if newest_event_at is None:
         return start, start
-    return start, max(start, newest_event_at.astimezone(zone).date())
+    return start, max(start, _as_utc(newest_event_at).astimezone(zone).date())
+
+
+def _as_utc(instant: dt.datetime) -> dt.datetime:
+    """An instant as aware; a naive one (some drivers return them) is UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
 
 
 class Scope(BaseModel):

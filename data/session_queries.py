@@ -14,11 +14,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.conversion_queries import campaign_events
-from data.event_queries import RECEIPT_TYPES
 from data.frames import fetch_frame
 from data.local_time import date_of_day_number, local_day_number, offset_segments
 from data.schema import sessions
 from data.scope import Scope
+from data.vocabulary import RECEIPT_TYPES
 
 SESSION_BUCKETS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,

@@ -21,18 +21,11 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from data.contracts import EVENT_TYPES
-from data.event_queries import RECEIPT_TYPES, scoped_events
+from data.event_queries import scoped_events
 from data.frames import fetch_frame
-from data.local_time import (
-    Granularity,
-    day_of_number,
-    local_bucket_number,
-)
+from data.local_time import day_of_number, local_bucket_number
 from data.scope import Scope
-
-ENTRY_TYPES: tuple[str, ...] = ("entered", "control")
-"""Events that anchor a control user and make them a member of the control group."""
+from data.vocabulary import ENTRY_TYPES, EVENT_TYPES, RECEIPT_TYPES, Granularity
 
 USER_FLAGS: tuple[str, ...] = (
     "entered_users",

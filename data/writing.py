@@ -14,6 +14,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from data.database import DatabaseBusyError, import_wait_seconds, wait_for_write_access
+from data.messages import first_line, shown_url
 from data.schema import create_schema
 
 R = TypeVar("R")
@@ -39,8 +40,10 @@ def with_writable_database(engine: sa.Engine, url: str, work: Callable[[sa.Engin
         print(f"not imported: {error}", file=sys.stderr)
         return None
     except sa.exc.SQLAlchemyError as error:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        print(f"cannot open the database {shown}: {error}", file=sys.stderr)
+        print(
+            f"cannot open the database {shown_url(url)}: {first_line(error, url)}",
+            file=sys.stderr,
+        )
         return None
     finally:
         engine.dispose()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from data.scope import Granularity, Scope, local_midnight_utc
+from data.scope import Scope, local_midnight_utc
+from data.vocabulary import Granularity
 
 
 def next_bucket(start: dt.date, granularity: Granularity) -> dt.date:

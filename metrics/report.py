@@ -23,8 +23,10 @@ from data.breakdown_queries import link_counts, platform_device_counts, run_coun
 from data.catalog import data_as_of, get_campaign, newest_campaign_event
 from data.database import QueryTimeoutError, create_reader_engine, resolve_database_url
 from data.event_queries import impression_users
-from data.scope import Granularity, Scope, default_dates, zone_named
+from data.messages import first_line, shown_url
+from data.scope import Scope, default_range, zone_named
 from data.user_pass import RECEIPT_MASK, TYPE_BITS
+from data.vocabulary import GRANULARITIES, Granularity
 from metrics.conversions import ConversionResult, conversion_result
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
@@ -82,9 +84,8 @@ def default_scope(
     events yet (or only events before its start).
     """
     campaign = campaign_info(connection, campaign_id)
-    start, end = default_dates(
-        campaign.started_at, newest_campaign_event(connection, campaign_id), zone_named(tz)
-    )
+    newest = newest_campaign_event(connection, campaign_id)
+    start, end = default_range(campaign.started_at, newest, tz)
     return Scope(campaign_id=campaign_id, start=start, end=end, tz=tz, **filters)
 
 
@@ -150,6 +151,7 @@ def build_report(
         sessions=sessions_report(connection, scope, campaign),
         funnel=_funnel_rows(view),
     )
+
 
 def _funnel_rows(view: ViewData) -> list[FunnelRow]:
     """The funnel in users of the view: the user pass's steps, then its converters."""
@@ -257,7 +259,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--variant", help="read the campaign through one variant_id")
     parser.add_argument("--action", help="read the campaign through one action_id")
     parser.add_argument("--db", help="database URL (default: CAMPAIGN_DB_URL, secrets, DuckDB)")
-    parser.add_argument("--granularity", choices=["day", "week", "month"], default="day")
+    parser.add_argument("--granularity", choices=GRANULARITIES, default="day")
     return parser
 
 
@@ -280,13 +282,6 @@ def _scope_from_arguments(connection: sa.Connection, args: argparse.Namespace) -
     return default.model_copy(update={"start": start, "end": end})
 
 
-def _one_line(error: BaseException) -> str:
-    """The first line of an error's message: a driver's reason without its hints."""
-    original = getattr(error, "orig", None) or error
-    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
-    return lines[0] if lines else type(original).__name__
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the report CLI; returns the exit status (0, or 2 with one line on stderr)."""
     try:
@@ -296,18 +291,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     url = resolve_database_url(args.db)
-    shown_url = sa.make_url(url).render_as_string(hide_password=True)
+    shown = shown_url(url)
     try:
         engine = create_reader_engine(url)
     except (sa.exc.ArgumentError, ImportError) as error:
-        print(f"error: bad database URL {shown_url}: {_one_line(error)}", file=sys.stderr)
+        print(f"error: bad database URL {shown}: {first_line(error, url)}", file=sys.stderr)
         return 2
     try:
         try:
             connection = engine.connect()
         except Exception as error:  # drivers raise their own types for a missing server/file
             print(
-                f"error: cannot open the database {shown_url}: {_one_line(error)}", file=sys.stderr
+                f"error: cannot open the database {shown}: {first_line(error, url)}",
+                file=sys.stderr,
             )
             return 2
         with connection:
@@ -317,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (sa.exc.DBAPIError, QueryTimeoutError) as error:
-        print(f"error: cannot read the database {shown_url}: {_one_line(error)}", file=sys.stderr)
+        print(f"error: cannot read the database {shown}: {first_line(error, url)}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

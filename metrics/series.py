@@ -18,7 +18,8 @@ from data.catalog import campaign_actions, campaign_variants, get_campaign
 from data.conversion_queries import split_conversion_counts
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
 from data.local_time import date_of_day_number
-from data.scope import Granularity, Scope
+from data.scope import Scope
+from data.vocabulary import SPLIT_COLUMNS, Granularity, SplitColumn
 from metrics.delivery import delivered_expr
 from metrics.figures import series_figures
 from metrics.rates import ratio_expr
@@ -28,13 +29,6 @@ from metrics.view_data import ViewData
 EXPLORABLE_FIGURES: dict[str, str] = {each.key: each.label for each in series_figures()}
 """Every figure of the glossary's time-series list, with the label a chart shows (from the
 registry, `metrics.figures`: the figures the report's `daily` rows carry)."""
-
-SPLITS: dict[str, str] = {
-    "variant_id": "Variant",
-    "platform": "Platform",
-    "action_id": "Action",
-}
-"""What a series can be split by, with the label a picker shows."""
 
 FIRSTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,
@@ -197,7 +191,7 @@ def explore_series(
     connection: sa.Connection,
     scope: Scope,
     figure: str,
-    split_by: str | None,
+    split_by: SplitColumn | None,
     granularity: Granularity,
 ) -> pl.DataFrame:
     """One figure over every bucket of the range, optionally split: columns date, split, value.
@@ -208,8 +202,8 @@ def explore_series(
     """
     if figure not in EXPLORABLE_FIGURES:
         raise ValueError(f"unknown figure {figure!r}: use one of {', '.join(EXPLORABLE_FIGURES)}")
-    if split_by is not None and split_by not in SPLITS:
-        raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLITS)}")
+    if split_by is not None and split_by not in SPLIT_COLUMNS:
+        raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLIT_COLUMNS)}")
     counts = bucket_counts(connection, scope, granularity, split_by)
     firsts = (
         first_impression_buckets(connection, scope, granularity, split_by)

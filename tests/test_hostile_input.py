@@ -19,12 +19,12 @@ from data import catalog
 from data.audience import segment_query, write_segment_csv
 from data.demo import ensure_demo_database
 from data.schema import TABLES, campaigns, message_events
+from data.scope import Scope
+from data.vocabulary import GRANULARITIES, SPLITS
 from metrics.report import main as report_cli
 from ui.url_state import (
-    GRANULARITIES,
     MAX_VALUE_LENGTH,
     PARAM_ORDER,
-    SPLITS,
     ViewState,
     parse_query,
     resolve_view,
@@ -115,13 +115,9 @@ def test_hostile_ids_reach_sql_as_bound_parameters_on_both_backends(
     with engine.connect() as connection:
         assert catalog.campaign_variants(connection, value).height == 0
         assert catalog.campaign_actions(connection, value).height == 0
-        query = segment_query(
-            value,
-            dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
-            dt.datetime(2026, 11, 3, tzinfo=dt.UTC),
-            action_id=value,
-            variant_id=value,
-        )
+        day = dt.date(2026, 11, 2)
+        scope = Scope(campaign_id=value, start=day, end=day, variant=value)
+        query = segment_query(scope, action_id=value)
         assert value not in str(query.compile(dialect=connection.dialect))
         assert connection.execute(query).all() == []
         # every table is still there and untouched
@@ -171,11 +167,8 @@ def test_the_report_cli_reads_a_hostile_variant_or_action_as_plain_text(
 
 
 def test_a_hostile_segment_csv_is_just_a_header(engine: sa.Engine, tmp_path: Path) -> None:
-    query = segment_query(
-        "x'; DROP TABLE users; --",
-        dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
-        dt.datetime(2026, 11, 3, tzinfo=dt.UTC),
-    )
+    day = dt.date(2026, 11, 2)
+    query = segment_query(Scope(campaign_id="x'; DROP TABLE users; --", start=day, end=day))
     out = tmp_path / "users.csv"
     with engine.connect() as connection, out.open("w") as handle:
         assert write_segment_csv(connection, query, handle) == 0

@@ -32,11 +32,13 @@ from data.database import (
     duckdb_file,
     resolve_database_url,
 )
-from data.scope import Granularity, Scope
+from data.messages import first_line
+from data.scope import Scope
+from data.vocabulary import Granularity, Split, split_column
 from metrics.campaign_summary import summary_figures
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.series import SPLITS, explore_series
+from metrics.series import explore_series
 from ui.url_state import ViewState
 
 P = ParamSpec("P")
@@ -55,12 +57,6 @@ class QueryTimedOutError(DatabaseUnavailableError):
     """A query ran past `CAMPAIGN_QUERY_TIMEOUT_SECONDS` and was stopped."""
 
 
-def _reason(error: BaseException) -> str:
-    original = getattr(error, "orig", None) or error
-    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
-    return lines[0] if lines else type(original).__name__
-
-
 def database_url() -> str:
     """The URL the app reads: `CAMPAIGN_DB_URL`, then secrets, then the embedded demo file."""
     return resolve_database_url()
@@ -68,11 +64,6 @@ def database_url() -> str:
 
 def is_default_database(url: str) -> bool:
     return url == DEFAULT_DATABASE_URL
-
-
-def shown_url(url: str) -> str:
-    """The URL without its password, safe to show in a banner."""
-    return sa.make_url(url).render_as_string(hide_password=True)
 
 
 @st.cache_resource(max_entries=FEW, show_spinner=False)
@@ -96,11 +87,11 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
     except QueryTimeoutError as error:
         raise QueryTimedOutError(str(error)) from error
     except sa.exc.DBAPIError as error:
-        raise DatabaseUnavailableError(_reason(error)) from error
+        raise DatabaseUnavailableError(first_line(error, url)) from error
     except sa.exc.SQLAlchemyError as error:
-        raise DatabaseUnavailableError(_reason(error)) from error
+        raise DatabaseUnavailableError(first_line(error, url)) from error
     except OSError as error:
-        raise DatabaseUnavailableError(_reason(error)) from error
+        raise DatabaseUnavailableError(first_line(error, url)) from error
     except Exception as error:
         # DuckDB raises its own types (IOException, CatalogException) for a missing or
         # locked file; they are not DBAPIError when raised at connect time. ClickHouse's
@@ -109,7 +100,7 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
         if type(error).__module__.startswith(
             ("duckdb", "_duckdb", "psycopg", "clickhouse_sqlalchemy")
         ):
-            raise DatabaseUnavailableError(_reason(error)) from error
+            raise DatabaseUnavailableError(first_line(error, url)) from error
         raise
     finally:
         if duckdb_file(url) is not None:
@@ -181,29 +172,19 @@ def campaigns_summary(url: str, tz: str, test: bool, machine: bool) -> pl.DataFr
     )
 
 
-def split_key(split: str | None) -> str | None:
-    """The series module's name for a split (`variant` -> `variant_id`), or None."""
-    if split is None:
-        return None
-    for key in SPLITS:
-        if key == split or key.startswith(f"{split}_"):
-            return key
-    return split
-
-
 @st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def _series(
-    url: str, scope_key: str, figure: str, split: str | None, gran: Granularity
+    url: str, scope_key: str, figure: str, split: Split | None, gran: Granularity
 ) -> pl.DataFrame:
     """Cached by the scope's JSON, the figure, the split and the granularity."""
     scope = Scope.model_validate_json(scope_key)
     return _read(
         url,
-        lambda connection: explore_series(connection, scope, figure, split_key(split), gran),
+        lambda connection: explore_series(connection, scope, figure, split_column(split), gran),
     )
 
 
-def series(url: str, view: ViewState, figure: str, split: str | None) -> pl.DataFrame:
+def series(url: str, view: ViewState, figure: str, split: Split | None) -> pl.DataFrame:
     """One figure over time for the view (date, split, value), cached a minute."""
     return _series(url, view.to_scope().model_dump_json(), figure, split, view.gran)
 
@@ -213,14 +194,7 @@ def segment_csv(url: str, view: ViewState, action_id: str | None = None) -> Call
     scope = view.to_scope()
 
     def build() -> bytes:
-        query = segment_query(
-            scope.campaign_id,
-            scope.range_start_utc,
-            scope.range_end_utc,
-            action_id=action_id,
-            variant_id=scope.variant,
-            exclude_test_users=scope.exclude_test_users,
-        )
+        query = segment_query(scope, action_id=action_id)
         out = io.StringIO()
         _read(
             url,

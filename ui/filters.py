@@ -19,8 +19,8 @@ from zoneinfo import available_timezones
 import polars as pl
 import streamlit as st
 
+from data.vocabulary import GRANULARITIES
 from ui.url_state import (
-    GRANULARITIES,
     PRESETS,
     ViewState,
     matching_preset,

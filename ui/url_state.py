@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from data.scope import Scope, zone_named
+from data.scope import Scope, default_range, zone_named
+from data.vocabulary import GRANULARITIES, SPLITS, Granularity, Split
 
-Granularity = Literal["day", "week", "month"]
-Split = Literal["variant", "platform", "action"]
-
-GRANULARITIES: tuple[Granularity, ...] = ("day", "week", "month")
-SPLITS: tuple[Split, ...] = ("variant", "platform", "action")
 MAX_VALUE_LENGTH = 200
 """Longer than any id, zone or date: a longer value is not a view, it is dropped unread."""
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -205,29 +200,12 @@ def parse_query(
         return ViewState(tz=tz), messages
 
 
-def local_date(instant: dt.datetime | None, tz: str) -> dt.date | None:
-    """The calendar date of a UTC instant in zone `tz`."""
-    if instant is None:
-        return None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.UTC)
-    return instant.astimezone(zone_named(tz)).date()
-
-
-def default_range(campaign: Mapping[str, object], tz: str) -> tuple[dt.date, dt.date]:
-    """The glossary's default range: local start date of C to the local date of its newest event.
-
-    A campaign without events yet shows its start day (or start to end, if it ended).
-    """
-    started = campaign["started_at"]
-    assert isinstance(started, dt.datetime)
-    start = local_date(started, tz)
-    assert start is not None
-    last = campaign.get("last_event_at") or campaign.get("ended_at")
-    end = local_date(last, tz) if isinstance(last, dt.datetime) else None
-    if end is None or end < start:
-        end = start
-    return start, end
+def campaign_range(campaign: Mapping[str, object], tz: str) -> tuple[dt.date, dt.date]:
+    """`data.scope.default_range` of a `data.catalog.list_campaigns` row."""
+    started, newest = campaign["started_at"], campaign.get("last_event_at")
+    if not isinstance(started, dt.datetime):
+        raise TypeError(f"started_at is not a datetime: {started!r}")
+    return default_range(started, newest if isinstance(newest, dt.datetime) else None, tz)
 
 
 def resolve_view(
@@ -264,7 +242,7 @@ def resolve_view(
     row = campaigns.row(ids.index(campaign), named=True)
     start = changes.get("start", state.start)
     end = changes.get("end", state.end)
-    default_start, default_end = default_range(row, state.tz)
+    default_start, default_end = campaign_range(row, state.tz)
     if start is None:
         start = default_start
     if end is None:
@@ -298,7 +276,7 @@ def preset_range(
     "Last N days" ends on the campaign's newest event day rather than today, so a
     finished campaign still shows its data and the link stays reproducible.
     """
-    start, end = default_range(campaign, tz)
+    start, end = campaign_range(campaign, tz)
     days = {"last_7": 7, "last_30": 30, "last_90": 90}
     if preset == "lifetime":
         return start, end

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from data.bulk import refresh_statistics
 from data.ingest_read import FileError
+from data.messages import first_line
 from data.vendors import braze, clevertap, pinpoint
 from data.vendors._batch import Batch, frame_of, load_table
 from data.vendors._catalog import Catalog, Goal, write_catalog
@@ -170,7 +171,7 @@ def _import_file(
         return VendorFileResult(path=path, error=str(error))
     except sa.exc.SQLAlchemyError as error:
         spool.close()
-        message = str(getattr(error, "orig", None) or error).splitlines()[0]
+        message = first_line(error)
         if "Out of Memory" in message:
             message += (
                 " (a file this big needs more than CAMPAIGN_DUCKDB_VENDOR_IMPORT_MEMORY_LIMIT="

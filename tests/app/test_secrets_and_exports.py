@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from data.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
 from data.ingest import main as import_cli
 from data.schema import message_events
+from data.scope import Scope
 from metrics.report import main as report_cli
 from tests.app.conftest import APP, TIMEOUT, open_page
 from tests.support.postgres import free_port
@@ -71,7 +72,7 @@ def test_a_segment_download_holds_at_most_the_cap_first_ids_first(engine: sa.Eng
     ]
     with engine.begin() as connection:
         connection.execute(sa.insert(message_events), rows)
-    query = segment_query("c1", start, start + dt.timedelta(days=1))
+    query = segment_query(Scope(campaign_id="c1", start=start.date(), end=start.date()))
     out = io.StringIO()
     with engine.connect() as connection:
         assert write_segment_csv(connection, query, out, limit=2) == 2

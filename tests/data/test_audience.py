@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from data.audience import iter_segment_user_ids, segment_query, write_segment_csv
 from data.schema import message_events, users
+from data.scope import Scope
 
 T0 = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
-END = dt.datetime(2026, 11, 4, tzinfo=dt.UTC)
+SCOPE = Scope(campaign_id="c1", start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 3))
+"""[2026-11-02 00:00, 2026-11-04 00:00) UTC."""
 
 
 def _event(event_id: str, user: str, kind: str, hours: float = 0, **extra: object) -> dict:
@@ -61,14 +62,14 @@ def _ids(engine: sa.Engine, query: sa.Select) -> list[str]:
 def test_users_in_campaign_are_the_distinct_users_who_entered_in_range(engine: sa.Engine) -> None:
     _load(engine)
     # u1 (twice), u3, tester entered in range; u2 entered after it; u5 is another campaign
-    assert _ids(engine, segment_query("c1", START, END)) == ["tester", "u1", "u3"]
+    assert _ids(engine, segment_query(SCOPE)) == ["tester", "u1", "u3"]
 
 
 def test_excluding_test_users_drops_them_but_keeps_users_without_a_profile(
     engine: sa.Engine,
 ) -> None:
     _load(engine)
-    query = segment_query("c1", START, END, exclude_test_users=True)
+    query = segment_query(SCOPE.model_copy(update={"exclude_test_users": True}))
     # u3 has no users row: not a test user
     assert _ids(engine, query) == ["u1", "u3"]
 
@@ -76,18 +77,19 @@ def test_excluding_test_users_drops_them_but_keeps_users_without_a_profile(
 def test_users_in_action_are_those_who_received_it(engine: sa.Engine) -> None:
     _load(engine)
     # teaser: u1 sent, u3 opened; u4 only bounced, which is no receipt
-    assert _ids(engine, segment_query("c1", START, END, action_id="teaser")) == ["u1", "u3"]
+    assert _ids(engine, segment_query(SCOPE, action_id="teaser")) == ["u1", "u3"]
 
 
 def test_variant_filter_keeps_only_that_variants_users(engine: sa.Engine) -> None:
     _load(engine)
-    assert _ids(engine, segment_query("c1", START, END, variant_id="A")) == ["tester", "u3"]
+    only_a = SCOPE.model_copy(update={"variant": "A"})
+    assert _ids(engine, segment_query(only_a)) == ["tester", "u3"]
 
 
 def test_segment_csv_has_a_header_and_one_row_per_user(engine: sa.Engine) -> None:
     _load(engine)
     out = io.StringIO()
     with engine.connect() as connection:
-        written = write_segment_csv(connection, segment_query("c1", START, END), out, batch_size=1)
+        written = write_segment_csv(connection, segment_query(SCOPE), out, batch_size=1)
     assert written == 3
     assert out.getvalue() == "user_id\ntester\nu1\nu3\n"

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from data.scope import Granularity, Scope
+from data.scope import Scope
+from data.vocabulary import Granularity
 from metrics.report import UnknownCampaignError, build_report, campaign_kpis, default_scope
 from metrics.report_model import CampaignReport
 from metrics.series import explore_series

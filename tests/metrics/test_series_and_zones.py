@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data.scope import Granularity, Scope
+from data.scope import Scope
+from data.vocabulary import Granularity
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
 from metrics.series import explore_series
