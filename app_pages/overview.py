@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from metrics import figures
 from metrics.funnel import STEP_HELP
 from metrics.report_model import FunnelRow, RunRow, rows_to_frame
 from metrics.series import EXPLORABLE_FIGURES
@@ -34,11 +35,11 @@ with users:
     widgets.count_metric("Users", kpis.audience_size, "audience_size")
     st.caption(f"{fmt.count(kpis.entries)} entries", help=widgets.help_for("entries"))
 with engaged:
-    widgets.count_metric("Engaged", kpis.engaged_users, "engaged_users")
+    widgets.count_metric(figures.heading("engaged_users"), kpis.engaged_users, "engaged_users")
     share = kpis.engaged_users / kpis.audience_size if kpis.audience_size else None
     st.caption(f"{fmt.percent(share)} of the audience")
 with converted:
-    widgets.count_metric("Conversions", kpis.conversions, "conversions")
+    widgets.count_metric(figures.label("conversions"), kpis.conversions, "conversions")
     st.caption(
         f"Conversion rate {fmt.percent(kpis.conversion_rate)}",
         help=widgets.help_for("conversion_rate"),
