@@ -134,6 +134,7 @@ def main() -> None:
         _share_and_freshness(url, view)
     with links:
         nav.sidebar_links(view)
+        _share_link(view)
 
     try:
         page.run()
@@ -150,11 +151,16 @@ def main() -> None:
         )
 
 
-def _share_and_freshness(url: str, view: ViewState) -> None:
-    st.divider()
+def _share_link(view: ViewState) -> None:
+    """The Copy link popover, under the page links at the top of the sidebar: at the bottom
+    it opened at the screen's edge with two lines of the link visible."""
     with st.popover("Copy link", icon=":material/link:", width="stretch"):
         st.caption("This link opens exactly this view (campaign, dates, zone and filters):")
         st.code(filters.share_link(view), language=None, wrap_lines=True)
+
+
+def _share_and_freshness(url: str, view: ViewState) -> None:
+    st.divider()
     try:
         as_of = data_access.data_as_of(url)
     except data_access.DatabaseUnavailableError:

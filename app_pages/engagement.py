@@ -16,6 +16,10 @@ if widgets.no_events(report, "engagement"):
 
 daily = rows_to_frame(report.daily, DailyRow)
 bucket = {"day": "day", "week": "week", "month": "month"}[report.granularity]
+# The first and last bucket, when the range or the campaign covers only part of them, are
+# drawn dashed and lighter, with a note in the tooltip (not as a cliff).
+partial = page_kit.partial_buckets(report, daily["date"].to_list())
+over_time = {"partial": partial, "granularity": report.granularity}
 
 st.subheader("When messages are opened")
 open_times = rows_to_frame(report.open_times, OpenTimeRow)
@@ -35,14 +39,14 @@ else:
         widgets.table(open_times, "open_times", view)
 
 st.subheader(f"Message trend per {bucket}")
-widgets.chart(charts.message_trend(daily))
+widgets.chart(charts.message_trend(daily, report.campaign.channel, **over_time))
 
 if report.kpis.impressions:
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.rate_trend(daily))
+        widgets.chart(charts.rate_trend(daily, **over_time))
     with right:
-        widgets.chart(charts.cumulative_impressions(daily))
+        widgets.chart(charts.cumulative_impressions(daily, **over_time))
 else:
     widgets.empty(
         "No impressions in this range, so tap-through and dismissal rates are n/a.",
@@ -58,7 +62,10 @@ else:
     delivered = data_access.series(url, view.model_copy(update={"gran": "day"}), "delivered", None)
     by_day = delivered.select(pl.col("date").cast(pl.Date), pl.col("value").alias("delivered"))
 if report.kpis.delivered > 0:
-    widgets.chart(charts.deliveries_per_day(by_day))
+    days = by_day["date"].to_list()
+    widgets.chart(
+        charts.deliveries_per_day(by_day, partial=page_kit.partial_buckets(report, days, "day"))
+    )
 else:
     widgets.empty(
         "Nothing was delivered in this range, so there are no endpoint deliveries to chart.",

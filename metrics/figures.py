@@ -255,7 +255,7 @@ FIGURES: tuple[Figure, ...] = (
         "Clicks",
         "Clicks and taps, repeat clicks included.",
         tables=(*EVENT_SPLITS, "actions", "runs", "links"),
-        channels={"email": 5},
+        channels={"push": 5, "email": 5},
     ),
     Figure(
         "unique_clicks",
@@ -268,7 +268,7 @@ FIGURES: tuple[Figure, ...] = (
         "Click rate",
         "Unique clicks divided by recipients.",
         "rate",
-        channels={"sms": 3},
+        channels={"push": 6, "sms": 3},
     ),
     Figure(
         "ctr",

@@ -98,7 +98,9 @@ def punch_card(frame: pl.DataFrame) -> alt.Chart:
         .mark_circle()
         .encode(
             x=alt.X("hour:O", title="Local hour", scale=alt.Scale(domain=list(range(24)))),
-            y=alt.Y("day:O", title="Weekday", sort=list(WEEKDAYS)),
+            y=alt.Y(
+                "day:O", title="Weekday", sort=list(WEEKDAYS), scale=alt.Scale(domain=WEEKDAYS)
+            ),
             size=alt.Size("opens:Q", title="Opens"),
             tooltip=[
                 alt.Tooltip("day:N", title="Weekday"),
@@ -134,8 +136,11 @@ def multi_line(
     y_title: str,
     percent: bool = False,
     keep: Sequence[str] | None = None,
+    partial: set[dt.date] | None = None,
+    granularity: str = "day",
 ) -> alt.Chart | None:
-    """Several measures of a daily frame over time, one line each, with a legend.
+    """Several measures of a frame over time (one row per bucket), one line each, with a
+    legend; `partial` buckets (see `mark_partial`) dashed and lighter, with a note.
 
     Measures with nothing to draw (every value 0 or null) are left out, unless named in
     `keep`; None when no measure is left, for the caller's empty state.
@@ -148,11 +153,14 @@ def multi_line(
     if not columns or frame.is_empty():
         return None
     value_format = PERCENT if percent else ","
+    long, partial_encoding, partial_tooltip = mark_partial(
+        _long(frame, columns), partial, granularity
+    )
     return (
-        alt.Chart(_long(frame, columns), title=title)
+        alt.Chart(long, title=title)
         .mark_line(point=True)
         .encode(
-            x=_date_axis(),
+            x=bucket_axis(granularity),
             y=alt.Y(
                 "value:Q",
                 title=y_title,
@@ -163,7 +171,9 @@ def multi_line(
                 alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
                 alt.Tooltip("measure:N", title="Figure"),
                 alt.Tooltip("value:Q", title="Value", format=value_format),
+                *partial_tooltip,
             ],
+            **partial_encoding,  # type: ignore[arg-type]
         )
     )
 
@@ -173,7 +183,9 @@ def legend(*keys: str) -> dict[str, str]:
     return {key: heading(key) for key in keys}
 
 
-def rate_trend(frame: pl.DataFrame) -> alt.Chart | None:
+def rate_trend(
+    frame: pl.DataFrame, partial: set[dt.date] | None = None, granularity: str = "day"
+) -> alt.Chart | None:
     """Tap-through rate and dismissal rate per bucket: is the message wearing out?"""
     return multi_line(
         frame,
@@ -181,16 +193,22 @@ def rate_trend(frame: pl.DataFrame) -> alt.Chart | None:
         title="Tap-through and dismissal rate",
         y_title="Rate",
         percent=True,
+        partial=partial,
+        granularity=granularity,
     )
 
 
-def cumulative_impressions(frame: pl.DataFrame) -> alt.Chart | None:
+def cumulative_impressions(
+    frame: pl.DataFrame, partial: set[dt.date] | None = None, granularity: str = "day"
+) -> alt.Chart | None:
     """Total vs unique cumulative impressions: the gap is repeat views."""
     return multi_line(
         frame,
         legend("cumulative_impressions", "cumulative_unique_impressions"),
         title=label("cumulative_impressions"),
         y_title=label("impressions"),
+        partial=partial,
+        granularity=granularity,
     )
 
 
@@ -205,26 +223,40 @@ CHANNEL_TREND: dict[str, tuple[str, ...]] = {
 an email never makes an impression (in this data model), so those lines would be zeros."""
 
 
-def message_trend(frame: pl.DataFrame, channel: str | None = None) -> alt.Chart | None:
+def message_trend(
+    frame: pl.DataFrame,
+    channel: str | None = None,
+    partial: set[dt.date] | None = None,
+    granularity: str = "day",
+) -> alt.Chart | None:
     """The channel's message figures per bucket: sent, delivered, opens, clicks for push
     and email; impressions and clicks for in-app.
 
     Without `channel`, the figures that have some value in the frame. None when nothing
     happened in the range.
     """
+    shape = {"partial": partial, "granularity": granularity}
     if channel in CHANNEL_TREND:
         wanted = CHANNEL_TREND[channel]
         measures = {key: name for key, name in TREND_MEASURES.items() if key in wanted}
         if not has_values(frame, list(measures)):
             return None
-        return multi_line(frame, measures, "Message trend", "Count", keep=wanted)
-    return multi_line(frame, TREND_MEASURES, title="Message trend", y_title="Count")
+        return multi_line(frame, measures, "Message trend", "Count", keep=wanted, **shape)  # type: ignore[arg-type]
+    return multi_line(frame, TREND_MEASURES, "Message trend", "Count", **shape)  # type: ignore[arg-type]
 
 
-def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Chart:
-    """Endpoint deliveries per day as bars, with a dashed rule at the daily average."""
+def deliveries_per_day(
+    frame: pl.DataFrame, column: str = "delivered", partial: set[dt.date] | None = None
+) -> alt.Chart:
+    """Endpoint deliveries per day as bars, with a dashed rule at the daily average.
+
+    The average is in the title (and the rule's tooltip), not written over the bars, where
+    it could not be read on the dark theme; partial days are lighter, with a note.
+    """
     values = frame.select("date", pl.col(column).alias("deliveries"))
     average = float(values["deliveries"].mean() or 0.0)
+    values, partial_encoding, partial_tooltip = mark_partial(values, partial)
+    partial_encoding.pop("strokeDash", None)  # a bar has no line to dash
     bars = (
         alt.Chart(values)
         .mark_bar()
@@ -234,7 +266,9 @@ def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Ch
             tooltip=[
                 alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
                 alt.Tooltip("deliveries:Q", title="Deliveries", format=","),
+                *partial_tooltip,
             ],
+            **partial_encoding,  # type: ignore[arg-type]
         )
     )
     average_frame = pl.DataFrame({"average": [average], "label": ["Daily average"]})
@@ -246,12 +280,8 @@ def deliveries_per_day(frame: pl.DataFrame, column: str = "delivered") -> alt.Ch
             tooltip=[alt.Tooltip("average:Q", title="Daily average", format=",.1f")],
         )
     )
-    label = (
-        alt.Chart(average_frame)
-        .mark_text(align="left", dx=4, dy=-6, color=MUTED)
-        .encode(y="average:Q", text="label:N", x=alt.value(0))
-    )
-    return alt.layer(bars, rule, label, title="Endpoint deliveries per day")
+    title = f"Endpoint deliveries per day (dashed line: daily average {average:,.1f})"
+    return alt.layer(bars, rule, title=title)
 
 
 def funnel(frame: pl.DataFrame, title: str = "Delivery funnel (users)") -> alt.Chart | None:
@@ -345,12 +375,15 @@ def sessions_chart(
     campaign_start: dt.date,
     measure: str = "sessions",
     kind: str = "line",
+    partial: set[dt.date] | None = None,
 ) -> alt.LayerChart | None:
     """Sessions per day (or average session length) before and during the campaign.
 
     `frame` is `sessions.daily` (date, sessions, avg_session_seconds). The dashed rule
     marks the campaign start so that the before/after change reads at a glance. None when
-    the measure has no value (no sessions of the population).
+    the measure has no value (no sessions of the population). `partial` days (the before
+    window's first, the during window's last, when they start or end mid-day) are lighter,
+    with a note.
     """
     if not has_values(frame, [measure]):
         return None
@@ -359,6 +392,9 @@ def sessions_chart(
         "avg_session_seconds": ("Average session length per day", "Seconds", ",.0f"),
     }
     title, y_title, value_format = titles[measure]
+    frame, partial_encoding, partial_tooltip = mark_partial(frame, partial)
+    if kind == "bar":
+        partial_encoding.pop("strokeDash", None)
     base = alt.Chart(frame)
     mark = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
     chart = mark.encode(
@@ -367,24 +403,36 @@ def sessions_chart(
         tooltip=[
             alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
             alt.Tooltip(f"{measure}:Q", title=y_title, format=value_format),
+            *partial_tooltip,
         ],
+        **partial_encoding,  # type: ignore[arg-type]
     )
     return with_campaign_start(chart, campaign_start, title=title)
 
 
-def _mark_partial(
-    frame: pl.DataFrame, partial: set[dt.date], granularity: str
-) -> tuple[pl.DataFrame, dict[str, object]]:
+PARTIAL_NOTE = "Partial {unit}: the campaign covers only part of it"
+"""The tooltip note of a partial bucket (the first or last, when the range, the campaign or
+the data covers only part of it)."""
+
+
+def mark_partial(
+    frame: pl.DataFrame, partial: set[dt.date] | None, granularity: str = "day"
+) -> tuple[pl.DataFrame, dict[str, object], list[alt.Tooltip]]:
     """Mark the buckets the campaign covers only in part: a dashed, lighter segment and a
-    note in the tooltip, so that a short first or last bucket does not read as a cliff."""
-    if not partial:
-        return frame, {}
+    note in the tooltip, so that a short first or last bucket does not read as a cliff.
+
+    Returns the frame with `partial` and `note` columns, the encodings to add (strokeDash
+    and opacity) and the tooltip to append; the frame as it is and nothing to add when no
+    bucket is partial.
+    """
+    if not partial or frame.is_empty():
+        return frame, {}, []
     unit = {"week": "week", "month": "month"}.get(granularity, "day")
     is_partial = pl.col("date").cast(pl.Date).is_in(sorted(partial))
     marked = frame.with_columns(
         is_partial.alias("partial"),
         pl.when(is_partial)
-        .then(pl.lit(f"Partial {unit}: the campaign covers only part of it"))
+        .then(pl.lit(PARTIAL_NOTE.format(unit=unit)))
         .otherwise(pl.lit(""))
         .alias("note"),
     )
@@ -396,7 +444,7 @@ def _mark_partial(
         ),
         "opacity": alt.condition("datum.partial", alt.value(0.5), alt.value(1.0)),
     }
-    return marked, encoding
+    return marked, encoding, [alt.Tooltip("note:N", title="Note")]
 
 
 def explore_line(
@@ -415,7 +463,7 @@ def explore_line(
     """
     if not has_values(frame, ["value"]):
         return None
-    frame, partial_encoding = _mark_partial(frame, partial or set(), granularity)
+    frame, partial_encoding, partial_tooltip = mark_partial(frame, partial, granularity)
     value_format = PERCENT if percent else ",.2~f"
     tooltip = [
         alt.Tooltip("date:T", title="Date", format=DATE_FORMAT),
@@ -430,9 +478,8 @@ def explore_line(
     if split_title is not None:
         encoding["color"] = alt.Color("split:N", title=split_title)
         tooltip.insert(1, alt.Tooltip("split:N", title=split_title))
-    if partial_encoding:
-        encoding |= partial_encoding
-        tooltip.append(alt.Tooltip("note:N", title="Note"))
+    encoding |= partial_encoding
+    tooltip += partial_tooltip
     return (
         alt.Chart(frame, title=f"{figure_label}, {BUCKETS.get(granularity, BUCKETS['day'])[0]}")
         .mark_line(point=True)

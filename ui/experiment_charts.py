@@ -7,13 +7,15 @@ theme (Streamlit's `theme="streamlit"`), never hard-coded black or white.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import polars as pl
 
 from metrics.experiments import verdict
 from metrics.figures import heading
 from metrics.report_model import Comparison
-from ui.charts import BUCKETS, bucket_axis
+from ui.charts import BUCKETS, bucket_axis, mark_partial
 
 VERDICT_COLOURS: dict[str, str] = {
     "better": "#2ca25f",
@@ -140,20 +142,26 @@ def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
 
 
 def variant_trend_chart(
-    frame: pl.DataFrame, figure_label: str, granularity: str = "day"
+    frame: pl.DataFrame,
+    figure_label: str,
+    granularity: str = "day",
+    partial: set[dt.date] | None = None,
 ) -> alt.Chart:
     """One line per variant of a figure per bucket: columns date, split (the variant_id),
-    value; titled and ticked for `granularity` (day, week or month).
+    value; titled and ticked for `granularity` (day, week or month); `partial` buckets
+    dashed and lighter, with a note (see `ui.charts.mark_partial`).
 
     A column named `variant_id` is accepted in place of `split`.
     """
 
     if "split" not in frame.columns and "variant_id" in frame.columns:
         frame = frame.rename({"variant_id": "split"})
+    frame, partial_encoding, partial_tooltip = mark_partial(frame, partial, granularity)
     return (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
+            **partial_encoding,  # type: ignore[arg-type]
             x=bucket_axis(granularity, title="Date" if granularity == "day" else None),
             y=alt.Y("value:Q", title=figure_label),
             color=alt.Color("split:N", title="Variant"),
@@ -161,6 +169,7 @@ def variant_trend_chart(
                 alt.Tooltip("date:T", title="Date", format="%Y-%m-%d"),
                 alt.Tooltip("split:N", title="Variant"),
                 alt.Tooltip("value:Q", title=figure_label, format=",.6~g"),
+                *partial_tooltip,
             ],
         )
         .properties(

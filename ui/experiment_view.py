@@ -18,6 +18,7 @@ from metrics.experiments import SRM_ALERT_THRESHOLD, compare_proportions, verdic
 from metrics.figures import Figure
 from metrics.report_model import CampaignReport, Comparison, VariantRow, rows_to_frame
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
+from ui.page_kit import partial_buckets
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -362,13 +363,18 @@ TREND_HEADINGS = {"day": "Day by day", "week": "Week by week", "month": "Month b
 
 
 def _show_trends(
-    variant_trends: pl.DataFrame | None, figure_label: str, granularity: str = "day"
+    report: CampaignReport,
+    variant_trends: pl.DataFrame | None,
+    figure_label: str,
+    granularity: str = "day",
 ) -> None:
     st.subheader(TREND_HEADINGS.get(granularity, "Day by day"))
     if variant_trends is None or variant_trends.height == 0:
         st.caption(f"No figures per variant and {granularity} in this date range.")
         return
-    st.altair_chart(variant_trend_chart(variant_trends, figure_label, granularity), width="stretch")
+    partial = partial_buckets(report, variant_trends["date"].cast(pl.Date).unique().to_list())
+    chart = variant_trend_chart(variant_trends, figure_label, granularity, partial)
+    st.altair_chart(chart, width="stretch")
 
 
 def render_experiment(
@@ -438,4 +444,4 @@ def render_experiment(
                 "interval. A bar that stays clear of the dashed zero line is a real difference."
             )
 
-    _show_trends(variant_trends, figure_label, report.granularity)
+    _show_trends(report, variant_trends, figure_label, report.granularity)

@@ -6,9 +6,12 @@ Pages stay thin: they ask for the report here (cached, with a spinner) and draw 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import streamlit as st
 
+from data.scope import Scope
+from metrics import partial
 from metrics.report_model import CampaignReport
 from ui import data_access, filters
 from ui.url_state import ViewState
@@ -79,3 +82,44 @@ def header(title: str, result: CampaignReport) -> None:
             kwargs={"action": None},
             help="Leave the drill-down into one action: every figure for the whole campaign.",
         )
+
+
+def partial_buckets(
+    report: CampaignReport, starts: Iterable[dt.date], granularity: str | None = None
+) -> set[dt.date]:
+    """The buckets of the report's view (by their start) that the campaign covers only in
+    part, for the charts to mark (`metrics.partial`): the first and last, when the range,
+    the campaign or the data ("Data as of") cuts them."""
+    return partial.partial_buckets(
+        starts,
+        granularity or report.granularity,  # type: ignore[arg-type]
+        report_scope(report),
+        report.campaign.started_at,
+        report.campaign.ended_at,
+        report.data_as_of,
+    )
+
+
+def session_partial_days(report: CampaignReport) -> set[dt.date]:
+    """The days of the sessions chart its windows cover only in part: the before window's
+    first (it starts mid-day) and the during window's last."""
+    sessions = report.sessions
+    days = [row.date for row in sessions.daily]
+    if not days:
+        return set()
+    scope = Scope(
+        campaign_id=report.campaign.campaign_id, start=min(days), end=max(days), tz=report.range.tz
+    )
+    return partial.partial_buckets(
+        days, "day", scope, sessions.before_start, sessions.during_end, report.data_as_of
+    )
+
+
+def report_scope(report: CampaignReport) -> Scope:
+    """The scope of the report's range and zone (the filters do not move bucket edges)."""
+    return Scope(
+        campaign_id=report.campaign.campaign_id,
+        start=report.range.start,
+        end=report.range.end,
+        tz=report.range.tz,
+    )

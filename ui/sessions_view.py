@@ -8,6 +8,7 @@ from metrics import figures
 from metrics.report_model import CampaignReport, SessionDayRow, rows_to_frame
 from ui import charts, widgets
 from ui import format as fmt
+from ui.page_kit import session_partial_days
 from ui.url_state import ViewState
 
 
@@ -53,10 +54,11 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
         or "line"
     )
     start = sessions.during_start.astimezone(view.to_scope().zone).date()
+    partial = session_partial_days(report)
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.sessions_chart(daily, start, "sessions", kind))
+        widgets.chart(charts.sessions_chart(daily, start, "sessions", kind, partial))
     with right:
-        widgets.chart(charts.sessions_chart(daily, start, "avg_session_seconds", kind))
+        widgets.chart(charts.sessions_chart(daily, start, "avg_session_seconds", kind, partial))
     with st.expander("Sessions per day (table)"):
         widgets.table(daily, "sessions_daily", view)
