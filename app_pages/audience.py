@@ -25,17 +25,23 @@ with left:
     if platforms.is_empty():
         widgets.empty("No impressions, opens or clicks in this range.", "Widen the date range.")
     else:
-        widgets.chart(charts.breakdown_bars(platforms, "platform", "By platform", "Platform"))
+        widgets.cached_chart(
+            report,
+            "platforms",
+            lambda: charts.breakdown_bars(platforms, "platform", "By platform", "Platform"),
+        )
         widgets.table(platforms, "platforms", view)
 with right:
     if devices.is_empty():
         widgets.empty("No impressions, opens or clicks in this range.", "Widen the date range.")
     else:
         top = devices.sort("impressions", "opens", "clicks", descending=True).head(15)
-        widgets.chart(
-            charts.breakdown_bars(
+        widgets.cached_chart(
+            report,
+            "devices",
+            lambda: charts.breakdown_bars(
                 top, "device_model", "By device model (top 15)", figures.label("device_model")
-            )
+            ),
         )
         widgets.table(devices, "devices", view)
 

@@ -92,11 +92,19 @@ st.caption(
     "or open without a click."
 )
 with left:
-    widgets.chart(
-        charts.funnel(conversion_funnel, "Conversion funnel (users)"), widgets.FUNNEL_EMPTY
+    widgets.cached_chart(
+        report,
+        "conversion_funnel",
+        lambda: charts.funnel(conversion_funnel, "Conversion funnel (users)"),
+        widgets.FUNNEL_EMPTY,
     )
 with right:
-    widgets.chart(charts.funnel(influenced, "Influenced conversions (users)"), widgets.FUNNEL_EMPTY)
+    widgets.cached_chart(
+        report,
+        "influenced_funnel",
+        lambda: charts.funnel(influenced, "Influenced conversions (users)"),
+        widgets.FUNNEL_EMPTY,
+    )
 
 st.subheader("Against the control group")
 if view.action:

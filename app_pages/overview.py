@@ -49,8 +49,10 @@ st.subheader("Delivery funnel")
 funnel = rows_to_frame(report.funnel, FunnelRow)
 left, right = st.columns([2, 1])
 with left:
-    widgets.chart(
-        charts.funnel(funnel.select("step", pl.col("users").alias("count"))),
+    widgets.cached_chart(
+        report,
+        "delivery_funnel",
+        lambda: charts.funnel(funnel.select("step", pl.col("users").alias("count"))),
         widgets.FUNNEL_EMPTY,
     )
 with right:
@@ -88,4 +90,6 @@ if report.runs:
 render_sessions(report, view)
 
 with st.expander("Every figure of this view (the glossary's Delivery, Engagement and Conversions)"):
-    widgets.table(widgets.all_kpis_frame(report), "all_figures", view)
+    widgets.table(
+        widgets.all_kpis_frame(report), "all_figures", view, csv=widgets.all_kpis_csv(report)
+    )
