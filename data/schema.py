@@ -9,6 +9,7 @@ a 4-byte `REAL` would turn 19.99 into 19.9899997 on a round trip.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 import polars as pl
@@ -174,9 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Works on DuckDB, PostgreSQL and ClickHouse; `--cluster` (ClickHouse only) creates the
     local tables and the Distributed tables over them on every `--shard` URL and on `--db`.
+    Exit 2 with one line (the URL without its password) when the database cannot be opened.
     """
     from data.database import create_writer_engine, resolve_database_url
-    from data.messages import shown_url
+    from data.messages import first_line, shown_url
 
     parser = argparse.ArgumentParser(
         prog="python -m data.schema", description="Create every missing table of the schema."
@@ -193,16 +195,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--cluster and --shard apply to ClickHouse URLs (clickhouse+http://...)")
     if args.shard and not args.cluster:
         parser.error("--shard needs --cluster NAME")
-    if backend == "clickhouse":
-        from data.clickhouse_schema import create_clickhouse_schema
+    try:
+        if backend == "clickhouse":
+            from data.clickhouse_schema import create_clickhouse_schema
 
-        create_clickhouse_schema(url, args.cluster, args.shard)
-    else:
-        engine = create_writer_engine(url)
-        try:
-            create_schema(engine)
-        finally:
-            engine.dispose()
+            create_clickhouse_schema(url, args.cluster, args.shard)
+        else:
+            engine = create_writer_engine(url)
+            try:
+                create_schema(engine)
+            finally:
+                engine.dispose()
+    except sa.exc.SQLAlchemyError as error:
+        print(
+            f"cannot open the database {shown_url(url)}: {first_line(error, url)}",
+            file=sys.stderr,
+        )
+        return 2
     where = f"cluster {args.cluster}" if args.cluster else shown_url(url)
     print(f"schema ready on {where}")
     return 0
