@@ -32,21 +32,33 @@ if open_times.is_empty():
 else:
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.open_time_scatter(open_times))
+        widgets.cached_chart(report, "open_times", lambda: charts.open_time_scatter(open_times))
     with right:
-        widgets.chart(charts.punch_card(rows_to_frame(report.open_punch_card, PunchCardRow)))
+        widgets.cached_chart(
+            report,
+            "punch_card",
+            lambda: charts.punch_card(rows_to_frame(report.open_punch_card, PunchCardRow)),
+        )
     with st.expander("Opens by date and hour (table)"):
         widgets.table(open_times, "open_times", view)
 
 st.subheader(f"Message trend per {bucket}")
-widgets.chart(charts.message_trend(daily, report.campaign.channel, **over_time))
+widgets.cached_chart(
+    report,
+    "message_trend",
+    lambda: charts.message_trend(daily, report.campaign.channel, **over_time),
+)
 
 if report.kpis.impressions:
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.rate_trend(daily, **over_time))
+        widgets.cached_chart(report, "rate_trend", lambda: charts.rate_trend(daily, **over_time))
     with right:
-        widgets.chart(charts.cumulative_impressions(daily, **over_time))
+        widgets.cached_chart(
+            report,
+            "cumulative_impressions",
+            lambda: charts.cumulative_impressions(daily, **over_time),
+        )
 else:
     widgets.empty(
         "No impressions in this range, so tap-through and dismissal rates are n/a.",
@@ -55,16 +67,21 @@ else:
 
 st.subheader("Endpoint deliveries per day")
 if report.granularity == "day":
-    by_day = daily
+    by_day, days_from = daily, report
 else:
     # Per week or month the chart still wants days: ask for the one daily series it
     # draws (one statement) rather than a whole second report at day granularity.
     delivered = data_access.series(url, view.model_copy(update={"gran": "day"}), "delivered", None)
     by_day = delivered.select(pl.col("date").cast(pl.Date), pl.col("value").alias("delivered"))
+    days_from = delivered
 if report.kpis.delivered > 0:
     days = by_day["date"].to_list()
-    widgets.chart(
-        charts.deliveries_per_day(by_day, partial=page_kit.partial_buckets(report, days, "day"))
+    widgets.cached_chart(
+        days_from,
+        "deliveries_per_day",
+        lambda: charts.deliveries_per_day(
+            by_day, partial=page_kit.partial_buckets(report, days, "day")
+        ),
     )
 else:
     widgets.empty(

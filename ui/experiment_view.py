@@ -17,6 +17,7 @@ from metrics import figures
 from metrics.experiments import SRM_ALERT_THRESHOLD, compare_proportions, verdict
 from metrics.figures import Figure
 from metrics.report_model import CampaignReport, Comparison, VariantRow, rows_to_frame
+from ui import widgets
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
 from ui.page_kit import partial_buckets
 
@@ -438,7 +439,7 @@ def render_experiment(
     if has_goal and len(rows) > 1:
         frame = rows_to_frame(list(rows), VariantRow)
         if frame.filter(pl.col("diff").is_not_null()).height:
-            st.altair_chart(interval_plot(frame), width="stretch")
+            widgets.cached_chart(report, "interval_plot", lambda: interval_plot(frame))
             st.caption(
                 "Each dot is a variant's difference from the baseline, the bar its 95 % "
                 "interval. A bar that stays clear of the dashed zero line is a real difference."

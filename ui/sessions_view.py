@@ -57,8 +57,16 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
     partial = session_partial_days(report)
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.sessions_chart(daily, start, "sessions", kind, partial))
+        widgets.cached_chart(
+            report,
+            f"sessions_{kind}",
+            lambda: charts.sessions_chart(daily, start, "sessions", kind, partial),
+        )
     with right:
-        widgets.chart(charts.sessions_chart(daily, start, "avg_session_seconds", kind, partial))
+        widgets.cached_chart(
+            report,
+            f"avg_session_seconds_{kind}",
+            lambda: charts.sessions_chart(daily, start, "avg_session_seconds", kind, partial),
+        )
     with st.expander("Sessions per day (table)"):
         widgets.table(daily, "sessions_daily", view)
