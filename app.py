@@ -16,7 +16,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from data.demo import ensure_demo_database
-from data.messages import shown_url
+from data.messages import first_line, shown_url
 from ui import auth, data_access, filters, nav
 from ui.format import timestamp
 from ui.url_state import ViewState
@@ -145,8 +145,8 @@ def main() -> None:
         # (st.stop / st.rerun / switch_page are BaseExceptions and pass through.)
         logging.getLogger(__name__).exception("page %s failed", page.title)
         st.error(
-            f"This page could not be drawn ({type(error).__name__}: {error}). The other pages "
-            "still work; please report this link so we can fix it.",
+            f"This page could not be drawn ({type(error).__name__}: {first_line(error, url)}). "
+            "The other pages still work; please report this link so we can fix it.",
             icon=":material/error:",
         )
 
