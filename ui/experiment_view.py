@@ -14,9 +14,16 @@ import polars as pl
 import streamlit as st
 
 from metrics import figures
-from metrics.experiments import SRM_ALERT_THRESHOLD, compare_proportions, verdict
 from metrics.figures import Figure
 from metrics.report_model import CampaignReport, Comparison, VariantRow, rows_to_frame
+from metrics.verdicts import (
+    chance_level,
+    comparison_of,
+    most_convincing,
+    row_verdict,
+    runner_up_comparison,
+    split_is_broken,
+)
 from ui import widgets
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
 from ui.page_kit import partial_buckets
@@ -31,7 +38,6 @@ SRM_MESSAGE = (
     "users are assigned to variants before reading the results below."
 )
 
-BASELINE = "baseline"
 """The verdict column's word for the row every other variant is compared with."""
 
 NAME_HELP = "The variant; the baseline (the control group if there is one) comes first."
@@ -92,13 +98,6 @@ def _points(fraction: float) -> str:
     return f"{fraction * 100:+.2f} pts"
 
 
-def row_verdict(row: VariantRow) -> str:
-    """The row's verdict word, or "baseline" for the row everything is compared with."""
-    if row.is_baseline:
-        return BASELINE
-    return verdict(_comparison_of(row))
-
-
 COMPARED_COLUMNS = [
     "verdict",
     "name",
@@ -129,19 +128,18 @@ def _baseline_label(baseline: VariantRow) -> str:
     return "control" if baseline.is_control else baseline.name
 
 
-def _chance_words(p_value: float | None) -> str:
-    if p_value is None:
-        return "there is not enough data to tell whether this is chance"
-    if p_value < 0.001:
-        return "this is very unlikely to be chance"
-    if p_value < 0.05:
-        return "this is unlikely to be chance"
-    return "this could still be chance, so the winner is not yet clear"
+CHANCE_WORDS = {
+    "unknown": "there is not enough data to tell whether this is chance",
+    "very unlikely": "this is very unlikely to be chance",
+    "unlikely": "this is unlikely to be chance",
+    "possible": "this could still be chance, so the winner is not yet clear",
+}
+"""The headline's words for `metrics.verdicts.chance_level`."""
 
 
 def _sentence(name: str, against: str, comparison: Comparison) -> str:
     """ "<name> converts 38 % better than <against> (95 % interval ...); <is it chance?>."."""
-    words = _chance_words(comparison.p_value)
+    words = CHANCE_WORDS[chance_level(comparison.p_value)]
     lift, low, high = comparison.lift, comparison.lift_ci_low, comparison.lift_ci_high
     if lift is not None and low is not None and high is not None:
         if abs(lift) < 0.0005:
@@ -162,19 +160,6 @@ def _sentence(name: str, against: str, comparison: Comparison) -> str:
     return f"{name} {size} ({interval}); {words}."
 
 
-def _comparison_of(row: VariantRow) -> Comparison:
-    return Comparison(**{field: getattr(row, field) for field in Comparison.model_fields})
-
-
-def _pick(rows: list[VariantRow]) -> VariantRow | None:
-    """The most convincing variant: the best "better" one, else the best compared one."""
-    compared = [row for row in rows if not row.is_baseline and row.diff is not None]
-    if not compared:
-        return None
-    better = [row for row in compared if row_verdict(row) == "better"]
-    return max(better or compared, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
-
-
 def headline(rows: list[VariantRow]) -> str | None:
     """One plain sentence about the most convincing variant, or None with nothing compared.
 
@@ -191,10 +176,10 @@ def headline(rows: list[VariantRow]) -> str | None:
     'Variant B converts 38 % better than control (95 % interval +20 % to +55 %); this is very unlikely to be chance.'
     """  # noqa: E501
     baseline = next((row for row in rows if row.is_baseline), None)
-    pick = _pick(rows)
+    pick = most_convincing(rows)
     if baseline is None or pick is None:
         return None
-    return _sentence(pick.name, _baseline_label(baseline), _comparison_of(pick))
+    return _sentence(pick.name, _baseline_label(baseline), comparison_of(pick))
 
 
 def runner_up_sentence(rows: list[VariantRow]) -> str | None:
@@ -202,25 +187,13 @@ def runner_up_sentence(rows: list[VariantRow]) -> str | None:
 
     With a control group the table compares every message with "no message"; a team
     choosing between messages also needs the best one against the runner-up, tested the
-    same way (`compare_proportions`). None with fewer than two messages to compare.
+    same way (`metrics.verdicts.runner_up_comparison`). None with fewer than two messages
+    to compare.
     """
-    pick = _pick(rows)
-    others = [
-        row
-        for row in rows
-        if not row.is_control
-        and not row.is_baseline
-        and row.converted_users is not None
-        and row.users > 0
-        and pick is not None
-        and row.variant_id != pick.variant_id
-    ]
-    if pick is None or pick.converted_users is None or not others:
+    compared = runner_up_comparison(rows)
+    if compared is None:
         return None
-    runner_up = max(others, key=lambda row: (row.conversion_rate or 0.0, row.variant_id))
-    comparison = compare_proportions(
-        pick.converted_users, pick.users, runner_up.converted_users or 0, runner_up.users
-    )
+    pick, runner_up, comparison = compared
     return "Between the messages: " + _sentence(pick.name, runner_up.name, comparison)
 
 
@@ -392,7 +365,7 @@ def render_experiment(
         )
         return
 
-    if report.srm_p_value is not None and report.srm_p_value < SRM_ALERT_THRESHOLD:
+    if split_is_broken(report.srm_p_value):
         st.error(SRM_MESSAGE.format(p=f"{report.srm_p_value:.2g}"), icon=":material/warning:")
 
     if all(row.users == 0 for row in rows):
