@@ -47,6 +47,17 @@ def split_note(figure: str, split: str | None, report: CampaignReport) -> str | 
     )
 
 
+def split_names(report: CampaignReport, split: str | None) -> dict[str, str]:
+    """Names for a split's values: an action's or a variant's name, not its id (with the id
+    too when two share a name, so their lines stay apart)."""
+    rows = {
+        "action": [(row.action_id, row.name) for row in report.actions],
+        "variant": [(row.variant_id, row.name) for row in report.variants],
+    }.get(split or "", [])
+    names = [name for _, name in rows]
+    return {value: name if names.count(name) == 1 else f"{name} ({value})" for value, name in rows}
+
+
 url, view = page_kit.view()
 report = page_kit.report(url, view)
 page_kit.header("Explore", report)
@@ -89,6 +100,8 @@ if not widgets.no_events(report, "figures to explore"):
     else:
         with st.spinner(f"Computing {label.lower()} per {view.gran}..."):
             frame = data_access.series(url, view, figure, view.split)
+        if names := split_names(report, view.split):
+            frame = frame.with_columns(pl.col("split").replace(names))
         line = charts.explore_line(
             frame,
             label,

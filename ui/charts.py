@@ -255,8 +255,7 @@ def deliveries_per_day(
     """
     values = frame.select("date", pl.col(column).alias("deliveries"))
     average = float(values["deliveries"].mean() or 0.0)
-    values, partial_encoding, partial_tooltip = mark_partial(values, partial)
-    partial_encoding.pop("strokeDash", None)  # a bar has no line to dash
+    values, partial_encoding, partial_tooltip = mark_partial(values, partial, line=False)
     bars = (
         alt.Chart(values)
         .mark_bar()
@@ -392,9 +391,7 @@ def sessions_chart(
         "avg_session_seconds": ("Average session length per day", "Seconds", ",.0f"),
     }
     title, y_title, value_format = titles[measure]
-    frame, partial_encoding, partial_tooltip = mark_partial(frame, partial)
-    if kind == "bar":
-        partial_encoding.pop("strokeDash", None)
+    frame, partial_encoding, partial_tooltip = mark_partial(frame, partial, line=kind != "bar")
     base = alt.Chart(frame)
     mark = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
     chart = mark.encode(
@@ -416,14 +413,23 @@ the data covers only part of it)."""
 
 
 def mark_partial(
-    frame: pl.DataFrame, partial: set[dt.date] | None, granularity: str = "day"
+    frame: pl.DataFrame,
+    partial: set[dt.date] | None,
+    granularity: str = "day",
+    *,
+    line: bool = True,
 ) -> tuple[pl.DataFrame, dict[str, object], list[alt.Tooltip]]:
-    """Mark the buckets the campaign covers only in part: a dashed, lighter segment and a
-    note in the tooltip, so that a short first or last bucket does not read as a cliff.
+    """Mark the buckets the campaign covers only in part, so that a short first or last
+    bucket does not read as a cliff: the point (or bar) lighter, a note in its tooltip and,
+    for a line, the segment to it dashed.
 
-    Returns the frame with `partial` and `note` columns, the encodings to add (strokeDash
-    and opacity) and the tooltip to append; the frame as it is and nothing to add when no
-    bucket is partial.
+    For a line, the whole buckets form one solid segment per series (`measure` or `split`,
+    when the frame has them) and each partial bucket a dashed segment of its own joined to
+    its neighbour; a `segment` column keeps them apart (one line through the partial
+    buckets alone would draw a dashed line straight from the first to the last). Returns
+    the frame with `partial`, `note` (and for a line `segment`, `dashed`) columns, the
+    encodings to add and the tooltip to append; the frame as it is and nothing to add when
+    no bucket is partial.
     """
     if not partial or frame.is_empty():
         return frame, {}, []
@@ -436,15 +442,39 @@ def mark_partial(
         .otherwise(pl.lit(""))
         .alias("note"),
     )
+    opacity = alt.condition("datum.partial", alt.value(0.5), alt.value(1.0))
+    tooltip = [alt.Tooltip("note:N", title="Note")]
+    if not line:
+        return marked, {"opacity": opacity}, tooltip
+    series = [column for column in ("measure", "split") if column in frame.columns]
+    ordered = marked.sort([*series, "date"]).with_row_index("row")
+    whole = ordered.filter(~pl.col("partial")).with_columns(
+        pl.lit("whole").alias("segment"), pl.lit(False).alias("dashed")
+    )
+    links = []
+    for row in ordered.filter(pl.col("partial")).iter_rows(named=True):
+        same = ordered
+        for column in series:
+            same = same.filter(pl.col(column) == row[column])
+        before = same.filter(pl.col("row") < row["row"]).tail(1)
+        after = same.filter(pl.col("row") > row["row"]).head(1)
+        neighbour = after if before.is_empty() else before
+        segment = f"partial {row['date']}"
+        pair = pl.concat([same.filter(pl.col("row") == row["row"]), neighbour])
+        links.append(
+            pair.with_columns(pl.lit(segment).alias("segment"), pl.lit(True).alias("dashed"))
+        )
+    shaped = pl.concat([whole, *links], how="vertical_relaxed").drop("row")
     encoding: dict[str, object] = {
+        "detail": alt.Detail("segment:N"),
         "strokeDash": alt.StrokeDash(
-            "partial:N",
+            "dashed:N",
             legend=None,
             scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]]),
         ),
-        "opacity": alt.condition("datum.partial", alt.value(0.5), alt.value(1.0)),
+        "opacity": opacity,
     }
-    return marked, encoding, [alt.Tooltip("note:N", title="Note")]
+    return shaped, encoding, tooltip
 
 
 def explore_line(

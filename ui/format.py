@@ -60,11 +60,25 @@ def compact(value: int | float | None) -> str:
     return f"{value / 1e9:,.2f}B"
 
 
+CURRENCY_VARIABLE = "CAMPAIGN_CURRENCY"
+"""The environment variable naming revenue's currency (an ISO 4217 code, default USD): the
+event schema's revenue has no currency, so it is a setting of the app, as in Amplitude."""
+
+
+def currency() -> str:
+    """The currency code revenue is shown in (`CAMPAIGN_CURRENCY`, default USD)."""
+    import os
+
+    code = os.environ.get(CURRENCY_VARIABLE, "").strip().upper()
+    return code if len(code) == 3 and code.isalpha() else "USD"
+
+
 def money(value: float | None) -> str:
-    """Revenue with two decimals and thousands separators; None -> 'n/a'."""
+    """Revenue with two decimals, thousands separators and the currency ('1,234.50 USD');
+    None -> 'n/a'."""
     if value is None:
         return NOT_AVAILABLE
-    return f"{value:,.2f}"
+    return f"{value:,.2f} {currency()}"
 
 
 def seconds(value: float | None) -> str:

@@ -7,6 +7,7 @@ what a figure means, and two screens never name one figure two ways.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ import streamlit as st
 from metrics import figures
 from metrics.figures import help_for
 from metrics.report_model import CampaignReport
+from ui import columns
 from ui import format as fmt
 from ui.url_state import ViewState
 
@@ -142,12 +144,35 @@ def kpi_text(key: str, value: object) -> str:
 
 
 def all_kpis_frame(report: CampaignReport) -> pl.DataFrame:
-    """Every figure of the report's `kpis` with its on-screen value and its meaning."""
+    """Every figure of the report's `kpis` by its name, with its on-screen value and meaning."""
     values = report.kpis.model_dump()
     return pl.DataFrame(
         {
-            "figure": list(values),
+            "figure": [figures.label(key) for key in values],
             "value": [kpi_text(key, value) for key, value in values.items()],
+            "meaning": [help_for(key) for key in values],
+        }
+    )
+
+
+def all_kpis_csv(report: CampaignReport) -> pl.DataFrame:
+    """The CSV of "Every figure": raw values as the JSON report has them (fractions, no
+    thousands separators, empty for null), keyed by the glossary's key, like every other
+    CSV of the app; the on-screen text is for the screen only."""
+    values = report.kpis.model_dump()
+
+    def raw(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dict):
+            return json.dumps(value, sort_keys=True)
+        return str(value)
+
+    return pl.DataFrame(
+        {
+            "key": list(values),
+            "figure": [figures.label(key) for key in values],
+            "value": [raw(value) for value in values.values()],
             "meaning": [help_for(key) for key in values],
         }
     )
@@ -169,12 +194,17 @@ def table(
     on_select: str = "ignore",
     key: str | None = None,
     selection_mode: str = "single-row",
+    csv: pl.DataFrame | None = None,
 ) -> object:
-    """A table with its CSV download (every table of the app has one)."""
+    """A table with its CSV download (every table of the app has one).
+
+    Columns read as the registry names and formats them (`ui.columns`), instants in the
+    view's zone; the CSV holds the raw values (`csv` if given, else `frame`).
+    """
     event = st.dataframe(
-        frame,
+        columns.in_zone(frame, view.tz),
         hide_index=hide_index,
-        column_config=column_config,  # type: ignore[arg-type]
+        column_config=columns.merged(columns.column_config(frame, view.tz), column_config),  # type: ignore[arg-type]
         column_order=column_order,
         on_select=on_select,  # type: ignore[arg-type]
         selection_mode=selection_mode,  # type: ignore[arg-type]
@@ -184,7 +214,7 @@ def table(
     )
     st.download_button(
         "Download CSV",
-        data=frame.write_csv,  # written when clicked, not on every rerun of the page
+        data=(frame if csv is None else csv).write_csv,  # written when clicked, not each run
         file_name=f"{file_stem(view, name)}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -155,10 +155,17 @@ def test_partial_first_and_last_buckets_are_marked() -> None:
     assert chart is not None
     spec = chart.to_dict()  # validated against the Vega-Lite schema
     rows = next(iter(spec["datasets"].values()))
-    assert [row["partial"] for row in rows] == [True, False, True]
-    assert rows[0]["note"] == "Partial day: the campaign covers only part of it"
-    assert rows[1]["note"] == ""
-    assert spec["encoding"]["strokeDash"]["field"] == "partial"
+    # the whole day, then each partial day with the whole day it is joined to
+    assert [(row["date"][:10], row["partial"]) for row in rows] == [
+        ("2026-11-02", False),
+        ("2026-11-01", True),
+        ("2026-11-02", False),
+        ("2026-11-03", True),
+        ("2026-11-02", False),
+    ]
+    assert rows[1]["note"] == "Partial day: the campaign covers only part of it"
+    assert rows[0]["note"] == ""
+    assert spec["encoding"]["strokeDash"]["field"] == "dashed"
     assert "note" in [item["field"] for item in spec["encoding"]["tooltip"]]
     unmarked = charts.explore_line(frame, "Sessions")
     assert unmarked is not None

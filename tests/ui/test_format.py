@@ -48,7 +48,7 @@ def test_every_kpi_reads_with_its_unit() -> None:
     assert kpi_text("bounce_rate", 0.032) == "3.2 %"
     assert kpi_text("ctr", None) == "n/a"
     assert kpi_text("uplift_ci_low", 0.016) == "+1.60 pts"
-    assert kpi_text("revenue", 6653.19) == "6,653.19"
+    assert kpi_text("revenue", 6653.19) == "6,653.19 USD"
     assert kpi_text("uplift_p_value", 0.02231) == "0.0223"
     assert kpi_text("errors_by_code", {"InvalidToken": 53, "unknown": 2}) == (
         "InvalidToken: 53, unknown: 2"

@@ -77,7 +77,8 @@ def test_partial_first_and_last_buckets_are_lighter_with_a_note(name: str) -> No
     assert encoding["opacity"]["condition"]["value"] < encoding["opacity"]["value"]
     assert {"field": "note", "type": "nominal", "title": "Note"} in encoding["tooltip"]
     if drawn["mark"]["type"] == "line":
-        assert encoding["strokeDash"]["field"] == "partial"
+        assert encoding["strokeDash"]["field"] == "dashed"
+        assert encoding["detail"]["field"] == "segment"
     notes = {row["date"][:10]: row["note"] for row in _rows(spec)}
     assert notes["2026-11-01"].startswith("Partial day")
     assert notes["2026-11-02"] == ""
@@ -132,3 +133,36 @@ def test_an_empty_frame_with_partial_buckets_still_gives_an_empty_state(build: A
         pl.lit(None, pl.Float64).alias("avg_session_seconds"),
     )
     assert build(empty) is None
+
+
+def test_partial_buckets_are_dashed_links_to_their_neighbours_not_one_line_between_them() -> None:
+    chart = charts.explore_line(SERIES, "Sessions", partial=FIRST_AND_LAST)
+    assert chart is not None
+    rows = _rows(chart.to_dict())
+    segments: dict[str, list[str]] = {}
+    for row in rows:
+        segments.setdefault(row["segment"], []).append(row["date"][:10])
+    # the whole day on its own; each partial day joined to the whole day next to it
+    assert segments == {
+        "whole": ["2026-11-02"],
+        "partial 2026-11-01": ["2026-11-01", "2026-11-02"],
+        "partial 2026-11-03": ["2026-11-03", "2026-11-02"],
+    }
+    assert {row["segment"]: row["dashed"] for row in rows} == {
+        "whole": False,
+        "partial 2026-11-01": True,
+        "partial 2026-11-03": True,
+    }
+
+
+def test_each_measure_of_a_trend_gets_its_own_partial_links() -> None:
+    chart = charts.rate_trend(DAILY, {NOV[0]})
+    assert chart is not None
+    rows = _rows(chart.to_dict())
+    links = sorted((row["measure"], row["date"][:10]) for row in rows if row["segment"] != "whole")
+    assert links == [
+        ("Dismissal rate", "2026-11-01"),
+        ("Dismissal rate", "2026-11-02"),
+        ("Tap-through rate", "2026-11-01"),
+        ("Tap-through rate", "2026-11-02"),
+    ]

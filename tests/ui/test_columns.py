@@ -1,0 +1,68 @@
+"""Tables read as the registry names and formats them, instants in the view's zone; CSVs keep
+raw values (issue 10, item 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from ui import columns
+from ui import format as fmt
+
+RUNS = pl.DataFrame(
+    {
+        "run_id": ["r1"],
+        "endpoints_targeted": [1200],
+        "messages_sent": [1180],
+        "first_event_at": [dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)],
+        "open_rate": [0.1561],
+        "revenue": [1234.5],
+        "device_model": ["Pixel 8"],
+    }
+)
+
+
+def test_columns_carry_the_registrys_names_not_keys() -> None:
+    config = columns.column_config(RUNS, "Europe/Paris")
+    labels = {key: value["label"] for key, value in config.items()}  # type: ignore[index]
+    assert labels["endpoints_targeted"] == "Endpoints targeted"
+    assert labels["first_event_at"] == "First event"
+    assert labels["device_model"] == "Device model"
+    assert labels["messages_sent"] == "Sent"
+    assert labels["revenue"] == "Revenue (USD)"
+    assert "_" not in "".join(labels.values())
+
+
+def test_rates_read_in_percent_and_times_without_seconds() -> None:
+    config = columns.column_config(RUNS, "UTC")
+    assert config["open_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
+    assert config["first_event_at"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"  # type: ignore[index]
+    assert "Shown in UTC" in config["first_event_at"]["help"]  # type: ignore[index]
+
+
+def test_instants_are_shown_in_the_views_zone() -> None:
+    shown = columns.in_zone(RUNS, "Europe/Paris")
+    # 23:30 UTC on 2 November is 00:30 on 3 November in Paris (UTC+1 in winter)
+    local = shown["first_event_at"][0]
+    assert (local.date(), local.hour, local.minute) == (dt.date(2026, 11, 3), 0, 30)
+    assert RUNS["first_event_at"][0].hour == 23  # the CSV's frame is left in UTC
+
+
+def test_a_pages_help_only_column_keeps_the_registrys_label_and_format() -> None:
+    import streamlit as st
+
+    defaults = columns.column_config(RUNS, "UTC")
+    config = columns.merged(defaults, {"open_rate": st.column_config.Column(help="Mine.")})
+    assert config["open_rate"]["label"] == "Open rate"  # type: ignore[index]
+    assert config["open_rate"]["help"] == "Mine."  # type: ignore[index]
+    assert config["open_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
+
+
+def test_revenue_says_its_currency(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fmt.money(1234.5) == "1,234.50 USD"
+    monkeypatch.setenv(fmt.CURRENCY_VARIABLE, "eur")
+    assert fmt.money(1234.5) == "1,234.50 EUR"
+    monkeypatch.setenv(fmt.CURRENCY_VARIABLE, "euros")  # not a code: the default
+    assert fmt.currency() == "USD"
