@@ -32,6 +32,26 @@ def _server_index(name: str, *columns: str) -> sa.Index:
     return sa.Index(name, *columns).ddl_if(dialect="postgresql")
 
 
+def _key_off_duckdb(table: sa.Table) -> sa.Table:
+    """Declare `table`'s primary key on PostgreSQL (and in `metadata`), but not on DuckDB.
+
+    Both importers check keys themselves before inserting (`data.ingest_load`: a key
+    stored already is already present or a conflict, never inserted), and DuckDB takes one
+    writer at a time, so nothing but the importers' own check ever kept an event key
+    unique there. DuckDB's primary-key ART index grows with the table and cannot spill to
+    disk: a vendor export of 10 million records in 4 files ran out of the vendor import's
+    512 MB at its third file, and committing a 2.5-million-row file onto a 5-million-row
+    table took 4.4 s with the key against 0.3 s without (docs/decisions.md, "Vendor
+    imports"). So the event tables, which grow with the history, have no key index on
+    DuckDB; the catalog tables keep theirs. A database made before keeps its key (`CREATE
+    TABLE` only creates missing tables): it imports correctly, with the index's memory.
+    """
+    table.primary_key.ddl_if(
+        callable_=lambda _ddl, _target, _bind, dialect, **_: dialect.name != "duckdb"
+    )
+    return table
+
+
 campaigns = sa.Table(
     "campaigns",
     metadata,
@@ -73,47 +93,53 @@ users = sa.Table(
     sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
-message_events = sa.Table(
-    "message_events",
-    metadata,
-    sa.Column("event_id", sa.Text, primary_key=True),
-    sa.Column("campaign_id", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("event_type", sa.Text, nullable=False),
-    sa.Column("occurred_at", Timestamp, nullable=False),
-    sa.Column("run_id", sa.Text, nullable=True),
-    sa.Column("action_id", sa.Text, nullable=True),
-    sa.Column("variant_id", sa.Text, nullable=True),
-    sa.Column("platform", sa.Text, nullable=True),
-    sa.Column("device_model", sa.Text, nullable=True),
-    sa.Column("bounce_type", sa.Text, nullable=True),
-    sa.Column("error_code", sa.Text, nullable=True),
-    sa.Column("link_url", sa.Text, nullable=True),
-    sa.Column("is_machine", sa.Boolean, nullable=False, server_default=sa.false()),
-    # The app reads one campaign over a time range, and per-user anchors of one campaign.
-    _server_index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
-    _server_index("ix_message_events_campaign_user", "campaign_id", "user_id"),
+message_events = _key_off_duckdb(
+    sa.Table(
+        "message_events",
+        metadata,
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("campaign_id", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("occurred_at", Timestamp, nullable=False),
+        sa.Column("run_id", sa.Text, nullable=True),
+        sa.Column("action_id", sa.Text, nullable=True),
+        sa.Column("variant_id", sa.Text, nullable=True),
+        sa.Column("platform", sa.Text, nullable=True),
+        sa.Column("device_model", sa.Text, nullable=True),
+        sa.Column("bounce_type", sa.Text, nullable=True),
+        sa.Column("error_code", sa.Text, nullable=True),
+        sa.Column("link_url", sa.Text, nullable=True),
+        sa.Column("is_machine", sa.Boolean, nullable=False, server_default=sa.false()),
+        # The app reads one campaign over a time range, and per-user anchors of one campaign.
+        _server_index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
+        _server_index("ix_message_events_campaign_user", "campaign_id", "user_id"),
+    )
 )
 
-sessions = sa.Table(
-    "sessions",
-    metadata,
-    sa.Column("session_id", sa.Text, primary_key=True),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("started_at", Timestamp, nullable=False),
-    sa.Column("duration_seconds", sa.Double, nullable=False),
-    _server_index("ix_sessions_user_time", "user_id", "started_at"),
+sessions = _key_off_duckdb(
+    sa.Table(
+        "sessions",
+        metadata,
+        sa.Column("session_id", sa.Text, primary_key=True),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("started_at", Timestamp, nullable=False),
+        sa.Column("duration_seconds", sa.Double, nullable=False),
+        _server_index("ix_sessions_user_time", "user_id", "started_at"),
+    )
 )
 
-conversions = sa.Table(
-    "conversions",
-    metadata,
-    sa.Column("conversion_id", sa.Text, primary_key=True),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("event_name", sa.Text, nullable=False),
-    sa.Column("occurred_at", Timestamp, nullable=False),
-    sa.Column("revenue", sa.Double, nullable=True),
-    _server_index("ix_conversions_event_user_time", "event_name", "user_id", "occurred_at"),
+conversions = _key_off_duckdb(
+    sa.Table(
+        "conversions",
+        metadata,
+        sa.Column("conversion_id", sa.Text, primary_key=True),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("event_name", sa.Text, nullable=False),
+        sa.Column("occurred_at", Timestamp, nullable=False),
+        sa.Column("revenue", sa.Double, nullable=True),
+        _server_index("ix_conversions_event_user_time", "event_name", "user_id", "occurred_at"),
+    )
 )
 
 TABLES: dict[str, sa.Table] = {table.name: table for table in metadata.sorted_tables}
