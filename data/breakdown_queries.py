@@ -36,60 +36,48 @@ PLATFORM_DEVICE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:
     """Impressions, opens and clicks per (platform, device_model), with user fallbacks.
 
-    One query for both splits: the platform and device frames are its two roll-ups. Only
-    events missing their platform or device need the user's (a join with `users`): those
-    are first counted per user, then joined, so the join sees one row per user instead of
-    one per event; events that carry both are counted as they are. (On the 10M demo, where
-    9 in 10 events carry both, joining every event cost 180 ms against 30.)
+    One scan for both splits: the platform and device frames are its two roll-ups. The
+    events are counted per (platform, device model, fallback user), where the fallback
+    user is set only on events missing their platform or device: those rows, one per
+    such user, are the only ones joined with `users`; events that carry both keep a NULL
+    fallback, match no user and are counted as they are. (On the 10M demo, where 9 in 10
+    events carry both, joining every event cost 180 ms against 30; counting the carried
+    and the partial events in two scans joined under a UNION ALL cost 0.41 CPU-seconds,
+    this one scan 0.23, on a loaded 2-core machine.)
     """
     events = scoped_events(
         scope,
         event_types=["impression", "opened", "clicked"],
         derived={"platform": e.c.platform, "device_model": e.c.device_model},
     )
-    counts = [
-        count_where(is_type(events, "impression")).label("impressions"),
-        count_where(is_type(events, "opened")).label("opens"),
-        count_where(is_type(events, "clicked")).label("clicks"),
-    ]
-    carried = (
-        sa.select(events.c.platform, events.c.device_model, *counts)
-        .where(events.c.platform.is_not(None), events.c.device_model.is_not(None))
-        .group_by(events.c.platform, events.c.device_model)
+    missing = sa.or_(events.c.platform.is_(None), events.c.device_model.is_(None))
+    fallback_user = sa.case((missing, events.c.user_id)).label("fallback_user")
+    keys = [events.c.platform, events.c.device_model, fallback_user]
+    counted = (
+        sa.select(
+            *keys,
+            count_where(is_type(events, "impression")).label("impressions"),
+            count_where(is_type(events, "opened")).label("opens"),
+            count_where(is_type(events, "clicked")).label("clicks"),
+        )
+        .group_by(*keys)
+        .subquery("counted")
     )
-    partial = (
-        sa.select(events.c.user_id, events.c.platform, events.c.device_model, *counts)
-        .where(sa.or_(events.c.platform.is_(None), events.c.device_model.is_(None)))
-        .group_by(events.c.user_id, events.c.platform, events.c.device_model)
-        .subquery("partial")
-    )
-    platform = sa.func.coalesce(partial.c.platform, users.c.platform, sa.literal(UNKNOWN))
-    device = sa.func.coalesce(partial.c.device_model, users.c.device_model, sa.literal(UNKNOWN))
-    resolved = (
+    platform = sa.func.coalesce(counted.c.platform, users.c.platform, sa.literal(UNKNOWN))
+    device = sa.func.coalesce(counted.c.device_model, users.c.device_model, sa.literal(UNKNOWN))
+    query = (
         sa.select(
             platform.label("platform"),
             device.label("device_model"),
-            partial.c.impressions,
-            partial.c.opens,
-            partial.c.clicks,
+            sa.func.sum(counted.c.impressions).label("impressions"),
+            sa.func.sum(counted.c.opens).label("opens"),
+            sa.func.sum(counted.c.clicks).label("clicks"),
         )
-        .select_from(partial.outerjoin(users, users.c.user_id == partial.c.user_id))
-        .subquery("resolved")
+        .select_from(counted.outerjoin(users, users.c.user_id == counted.c.fallback_user))
+        .group_by(platform, device)
     )
-    filled = sa.select(
-        resolved.c.platform,
-        resolved.c.device_model,
-        sa.func.sum(resolved.c.impressions).label("impressions"),
-        sa.func.sum(resolved.c.opens).label("opens"),
-        sa.func.sum(resolved.c.clicks).label("clicks"),
-    ).group_by(resolved.c.platform, resolved.c.device_model)
-    frame = fetch_frame(connection, sa.union_all(carried, filled), schema=PLATFORM_DEVICE_SCHEMA)
-    return (
-        frame.group_by("platform", "device_model")
-        .agg(pl.col("impressions", "opens", "clicks").sum())
-        .select(list(PLATFORM_DEVICE_SCHEMA))
-        .cast(PLATFORM_DEVICE_SCHEMA)
-    )
+    frame = fetch_frame(connection, query, schema=PLATFORM_DEVICE_SCHEMA)
+    return frame.select(list(PLATFORM_DEVICE_SCHEMA)).cast(PLATFORM_DEVICE_SCHEMA)
 
 
 RUN_COUNT_COLUMNS: tuple[str, ...] = (
