@@ -65,17 +65,26 @@ def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFr
     )
     platform = sa.func.coalesce(counted.c.platform, users.c.platform, sa.literal(UNKNOWN))
     device = sa.func.coalesce(counted.c.device_model, users.c.device_model, sa.literal(UNKNOWN))
-    query = (
+    # Resolved in a subquery and grouped by its columns: ClickHouse 18.16 does not match
+    # a GROUP BY expression to a select expression whose label is also a column name.
+    resolved = (
         sa.select(
             platform.label("platform"),
             device.label("device_model"),
-            sa.func.sum(counted.c.impressions).label("impressions"),
-            sa.func.sum(counted.c.opens).label("opens"),
-            sa.func.sum(counted.c.clicks).label("clicks"),
+            counted.c.impressions,
+            counted.c.opens,
+            counted.c.clicks,
         )
         .select_from(counted.outerjoin(users, users.c.user_id == counted.c.fallback_user))
-        .group_by(platform, device)
+        .subquery("resolved")
     )
+    query = sa.select(
+        resolved.c.platform,
+        resolved.c.device_model,
+        sa.func.sum(resolved.c.impressions).label("impressions"),
+        sa.func.sum(resolved.c.opens).label("opens"),
+        sa.func.sum(resolved.c.clicks).label("clicks"),
+    ).group_by(resolved.c.platform, resolved.c.device_model)
     frame = fetch_frame(connection, query, schema=PLATFORM_DEVICE_SCHEMA)
     return frame.select(list(PLATFORM_DEVICE_SCHEMA)).cast(PLATFORM_DEVICE_SCHEMA)
 
