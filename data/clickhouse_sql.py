@@ -29,6 +29,8 @@ from clickhouse_sqlalchemy.drivers.compilers.typecompiler import ClickHouseTypeC
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnClause, False_, True_, UnaryExpression
 
+from data.clickhouse_flatten import flattened
+
 
 def _distinct_argument(function: sa.sql.functions.Function[Any]) -> sa.ColumnElement[Any] | None:
     """`x` of `count(DISTINCT x)`, else None."""
@@ -85,6 +87,13 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
         if extract.field == "epoch":
             return f"toUnixTimestamp({self.process(extract.expr, **kw)})"
         return super().visit_extract(extract, **kw)
+
+    def visit_select(self, select_stmt: Any, **kw: Any) -> str:
+        """Plain subqueries merged into the query reading them (`data.clickhouse_flatten`),
+        so a GROUP BY over the events runs on each shard."""
+        if isinstance(select_stmt, sa.Select):
+            select_stmt = flattened(select_stmt)
+        return super().visit_select(select_stmt, **kw)
 
     def visit_join(self, join: Any, asfrom: bool = False, **kw: Any) -> str:
         """`a JOIN b ON ...`, with a table on the left read through a subquery of its own.
