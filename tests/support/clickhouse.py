@@ -88,6 +88,19 @@ class Shard:
             self.process.wait(timeout=30)
         self.process = None
 
+    def shut_down(self) -> None:
+        """Stop the server cleanly (SIGTERM), so its data directory can be started again."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        self.process = None
+
 
 @dataclass
 class ClickHouseCluster:
@@ -104,10 +117,15 @@ class ClickHouseCluster:
     def shard_urls(self) -> list[str]:
         return [shard.url for shard in self.shards]
 
-    def stop(self) -> None:
+    def stop(self, keep_data: bool = False) -> None:
+        """Stop every server; remove their directory unless `keep_data` (a cache)."""
         for shard in self.shards:
-            shard.halt()
-        shutil.rmtree(self.root, ignore_errors=True)
+            if keep_data:
+                shard.shut_down()
+            else:
+                shard.halt()
+        if not keep_data:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _remote_servers(shards: list[Shard]) -> str:
@@ -155,6 +173,13 @@ def _config(shard: Shard, remote_servers: str) -> str:
     <default_database>{DATABASE}</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
+    <!-- Every query's duration, rows read and CPU in system.query_log (with the setting
+         log_queries=1): how the report's statements were profiled. -->
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>2000</flush_interval_milliseconds>
+    </query_log>
     {remote_servers}
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
