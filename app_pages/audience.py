@@ -50,7 +50,7 @@ links = rows_to_frame(report.links, LinkRow)
 if links.is_empty():
     widgets.empty(
         "No clicks carrying a link URL in this range.",
-        "Link clicks come from `clicked` events with a link_url, usually email.",
+        "Link clicks come from clicks that carry the link's address, usually in email.",
     )
 else:
     widgets.table(

@@ -63,8 +63,12 @@ with right:
         column_config={
             "step": st.column_config.TextColumn("Step"),
             "users": st.column_config.NumberColumn("Users", format="localized"),
-            "of_first": st.column_config.NumberColumn("Of the first step", format="percent"),
-            "of_previous": st.column_config.NumberColumn("Of the step before", format="percent"),
+            "of_first": st.column_config.NumberColumn(
+                "Of first", format="percent", help="Share of the first step's users."
+            ),
+            "of_previous": st.column_config.NumberColumn(
+                "Of previous", format="percent", help="Share of the step before's users."
+            ),
         },
     )
     st.caption(

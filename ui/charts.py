@@ -38,17 +38,31 @@ so that a chart of weeks never says "by day" and its ticks never mix "Mon 02" an
 "Nov 08" (Vega's default multi-format)."""
 
 
+TICK_MIN_STEP_MS: dict[str, int] = {
+    "day": 86_400_000,
+    "week": 7 * 86_400_000,
+    "month": 28 * 86_400_000,
+}
+"""The smallest step between ticks: over four days Vega would put ticks every six hours,
+each labelled with its day ("Oct 20 Oct 20 Oct 20 Oct 21")."""
+
+
 def bucket_axis(granularity: str = "day", title: str | None = None) -> alt.X:
-    """The x axis of a chart over local buckets: titled and formatted for `granularity`."""
+    """The x axis of a chart over local buckets: titled and formatted for `granularity`,
+    one tick per bucket at most."""
     _, axis_title, tick_format = BUCKETS.get(granularity, BUCKETS["day"])
-    return alt.X("date:T", title=title or axis_title, axis=alt.Axis(format=tick_format))
+    step = TICK_MIN_STEP_MS.get(granularity, TICK_MIN_STEP_MS["day"])
+    return alt.X(
+        "date:T", title=title or axis_title, axis=alt.Axis(format=tick_format, tickMinStep=step)
+    )
 
 
 def _date_axis(title: str = "Local date", bars: bool = False) -> alt.X:
     """Local dates on x; for bars, a day-wide band so that a bar is not a hairline."""
+    axis = alt.Axis(format="%b %d", tickMinStep=TICK_MIN_STEP_MS["day"])
     if bars:
-        return alt.X("yearmonthdate(date):T", title=title, axis=alt.Axis(format="%b %d"))
-    return alt.X("date:T", title=title, axis=alt.Axis(format="%b %d"))
+        return alt.X("yearmonthdate(date):T", title=title, axis=axis)
+    return alt.X("date:T", title=title, axis=axis)
 
 
 def _long(frame: pl.DataFrame, columns: Mapping[str, str], value: str = "value") -> pl.DataFrame:
@@ -318,8 +332,10 @@ def breakdown_bars(
 ) -> alt.Chart | None:
     """Impressions, opens and clicks per value of `dimension` (platform, device model);
     None when there are none."""
-    measures = {"impressions": "Impressions", "opens": "Opens", "clicks": "Clicks"}
-    if not has_values(frame, list(measures)):
+    named = {"impressions": "Impressions", "opens": "Opens", "clicks": "Clicks"}
+    # no bar of zeros (impressions on a push campaign): the figures the channel has
+    measures = {key: name for key, name in named.items() if has_values(frame, [key])}
+    if not measures:
         return None
     long = (
         frame.select([dimension, *measures])

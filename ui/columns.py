@@ -47,11 +47,17 @@ def heading(key: str) -> str:
 def column_config(frame: pl.DataFrame, tz: str) -> dict[str, object]:
     """A column config for every column of `frame`: heading, help and format by kind."""
     config: dict[str, object] = {}
+    headings = [heading(key) for key in frame.columns]
     for key, dtype in frame.schema.items():
         figure = figure_of(key)
         label = heading(key)
+        if headings.count(label) > 1 and figure is not None:
+            label = figure.label  # two columns with one short name: the full names
+
         help_text = figure.help if figure is not None else None
         kind = figure.kind if figure is not None else None
+        if kind is None and key.endswith("_rate"):
+            kind = "rate"  # a rate of the app's own (the Campaigns page's headline rate)
         if isinstance(dtype, pl.Datetime):
             config[key] = st.column_config.DatetimeColumn(
                 label, help=_with_zone(help_text, tz), format="YYYY-MM-DD HH:mm"
@@ -88,6 +94,10 @@ def in_zone(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
     )
 
 
+def _same_type(default: dict[str, object], override: object) -> bool:
+    return isinstance(override, dict) and override.get("type") == default.get("type")
+
+
 def merged(defaults: dict[str, object], overrides: dict[str, object] | None) -> dict[str, object]:
     """A page's own column config over the defaults: what the page sets wins, what it leaves
     unset (a help-only `Column` has no label or format) keeps the registry's."""
@@ -96,7 +106,14 @@ def merged(defaults: dict[str, object], overrides: dict[str, object] | None) -> 
         default = config.get(key)
         if isinstance(override, dict) and isinstance(default, dict):
             combined = dict(default)
-            combined.update({name: value for name, value in override.items() if value is not None})
+            for name, value in override.items():
+                if value is None:
+                    continue
+                inner = combined.get(name)
+                if name == "type_config" and isinstance(inner, dict) and _same_type(inner, value):
+                    # a NumberColumn without a format keeps the registry's format
+                    value = inner | {field: v for field, v in value.items() if v is not None}
+                combined[name] = value
             config[key] = combined
         else:
             config[key] = override

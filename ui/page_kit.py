@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from data.scope import Scope
+from data.scope import Scope, zone_named
 from metrics import partial
 from metrics.report_model import CampaignReport
 from ui import data_access, filters
@@ -66,11 +66,15 @@ def header(title: str, result: CampaignReport) -> None:
     st.title(title)
     channel = CHANNEL_NAMES.get(campaign.channel, campaign.channel)
     period = f"{result.range.start} to {result.range.end} ({result.range.tz})"
-    ended = f"ended {campaign.ended_at.date()}" if campaign.ended_at else "still running"
-    st.markdown(
-        f"**{campaign.name}** · {channel} · started {campaign.started_at.date()}, {ended} · "
-        f"showing {period}"
+    zone = zone_named(result.range.tz)
+    started = campaign.started_at.astimezone(zone).date()
+    # the campaign's dates in the view's zone, like every date on the page
+    ended = (
+        f"ended {campaign.ended_at.astimezone(zone).date()}"
+        if campaign.ended_at
+        else "still running"
     )
+    st.markdown(f"**{campaign.name}** · {channel} · started {started}, {ended} · showing {period}")
     current = filters.current_view()
     notes = []
     if current.variant:

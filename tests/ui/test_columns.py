@@ -66,3 +66,23 @@ def test_revenue_says_its_currency(monkeypatch: pytest.MonkeyPatch) -> None:
     assert fmt.money(1234.5) == "1,234.50 EUR"
     monkeypatch.setenv(fmt.CURRENCY_VARIABLE, "euros")  # not a code: the default
     assert fmt.currency() == "USD"
+
+
+def test_a_pages_number_column_without_a_format_keeps_the_registrys_format() -> None:
+    import streamlit as st
+
+    frame = pl.DataFrame({"audience_size": [20854], "headline_rate": [0.1561]})
+    defaults = columns.column_config(frame, "UTC")
+    config = columns.merged(
+        defaults, {"audience_size": st.column_config.NumberColumn("Audience", help="Users.")}
+    )
+    assert config["audience_size"]["label"] == "Audience"  # type: ignore[index]
+    assert config["audience_size"]["type_config"]["format"] == "localized"  # type: ignore[index]
+    # a rate the registry does not declare still reads in percent, never 0.1561
+    assert defaults["headline_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
+
+
+def test_two_columns_with_one_short_name_get_their_full_names() -> None:
+    frame = pl.DataFrame({"unique_impressions": [3], "cumulative_unique_impressions": [5]})
+    labels = [value["label"] for value in columns.column_config(frame, "UTC").values()]  # type: ignore[index]
+    assert len(set(labels)) == 2
