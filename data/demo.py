@@ -1,7 +1,7 @@
 """Deterministic demo data, so the app shows every chart on first run without any import.
 
 `python -m data.demo [--db URL] [--events N] [--campaigns N] [--seed S] [--if-missing]
-[--replace]` creates the schema and fills it with four demo campaigns (see
+[--replace [--shard URL ...]]` creates the schema and fills it with four demo campaigns (see
 `data.demo_catalog`), about `--events` message events plus users, sessions and
 conversions. `--campaigns N` (more than 4) adds N - 4 small campaigns of a few hundred
 events each (`data.demo_extra`), for the Campaigns page at 1,000 campaigns; the four story
@@ -9,6 +9,9 @@ campaigns and their rows stay the same. A seed always gives the
 same rows (the dates are fixed, never read from the clock). Generation is vectorised
 with numpy and Polars and written with `data.bulk.bulk_insert`: the default 200k events
 build in about three seconds, ten million in a few minutes (`benchmarks.demo_generation`).
+
+On a ClickHouse cluster, `--replace` also needs every shard's URL (`--shard URL`, as for
+`data.schema --cluster`): the rows are truncated in each shard's local tables.
 
 `--if-missing` (what `make run` uses) and `ensure_demo_database` build the default
 DuckDB file only when it does not exist yet, atomically, so two first starts at once
@@ -31,6 +34,7 @@ import sqlalchemy as sa
 
 from data import demo_catalog, demo_email, demo_extra, demo_inapp, demo_push
 from data.bulk import bulk_insert, refresh_statistics
+from data.clickhouse_cluster import ShardsNotCoveredError
 from data.database import create_writer_engine, duckdb_file, resolve_database_url
 from data.demo_events import CampaignEvents, finish_conversions, finish_events
 from data.demo_sessions import Lift, sessions_frame
@@ -171,18 +175,29 @@ def clear_demo_tables(connection: sa.Connection) -> None:
 
 
 def _fill(
-    engine: sa.Engine, events: int, seed: int, replace: bool, campaigns: int = STORY_CAMPAIGNS
+    engine: sa.Engine,
+    events: int,
+    seed: int,
+    replace: bool,
+    campaigns: int = STORY_CAMPAIGNS,
+    shard_urls: Sequence[str] = (),
 ) -> dict[str, int] | None:
     """Create the schema and build the demo; None when there are events and no `replace`.
 
     `replace` empties every demo table first, even without events, so that catalog rows
-    left by an earlier import cannot collide with the demo's.
+    left by an earlier import cannot collide with the demo's. ClickHouse has no DELETE:
+    its tables are truncated, on a cluster on every shard of `shard_urls`
+    (`data.clickhouse_cluster.empty_tables`).
     """
     create_schema(engine)
+    if replace and engine.dialect.name == "clickhouse":
+        from data.clickhouse_cluster import empty_tables
+
+        empty_tables(engine.url.render_as_string(hide_password=False), shard_urls)
     with engine.begin() as connection:
-        if replace:
+        if replace and engine.dialect.name != "clickhouse":
             clear_demo_tables(connection)
-        elif has_message_events(connection):
+        elif not replace and has_message_events(connection):
             return None
         return build_demo(connection, events, seed, campaigns)
 
@@ -267,6 +282,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete the rows of the demo tables first if the database has events",
     )
+    parser.add_argument(
+        "--shard",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="ClickHouse cluster: every shard's URL, whose local tables --replace empties",
+    )
     return parser
 
 
@@ -291,10 +313,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             counts = _fill(
-                engine, arguments.events, arguments.seed, arguments.replace, arguments.campaigns
+                engine,
+                arguments.events,
+                arguments.seed,
+                arguments.replace,
+                arguments.campaigns,
+                arguments.shard,
             )
         finally:
             engine.dispose()
+    except ShardsNotCoveredError as error:
+        print(f"data.demo: cannot replace the demo at {shown}: {error}", file=sys.stderr)
+        return 2
     except sa.exc.OperationalError as error:
         print(f"data.demo: cannot open {shown}: {first_line(error, url)}", file=sys.stderr)
         return 2

@@ -262,19 +262,9 @@ def create_cluster_schema(cluster: ClickHouseCluster, database: str = DATABASE) 
 
 def truncate(cluster: ClickHouseCluster) -> None:
     """Empty every local table on every shard, so the next test starts from nothing."""
-    import sqlalchemy as sa
+    from data.clickhouse_cluster import empty_tables
 
-    from data.clickhouse_schema import LOCAL_SUFFIX
-    from data.schema import TABLES
-
-    for url in cluster.shard_urls:
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as connection:
-                for name in TABLES:
-                    connection.execute(sa.text(f"TRUNCATE TABLE {name}{LOCAL_SUFFIX}"))
-        finally:
-            engine.dispose()
+    empty_tables(cluster.url, cluster.shard_urls)
 
 
 def main(argv: list[str] | None = None) -> int:
