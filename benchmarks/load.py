@@ -32,9 +32,11 @@ import asyncio
 import concurrent.futures
 import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +82,21 @@ class LoadResult:
     """The uncounted first visit of a fresh server (it imports its libraries then)."""
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
+    server_cpu_s: float | None = None
+    """The server process's CPU time (user + system, every thread) over the round."""
+    cpu_per_step_ms: float | None = None
+    """`server_cpu_s` per step: what one interaction costs the server, whatever else runs
+    on the machine (wall-clock times are not, on a shared machine)."""
     error_samples: list[str] = field(default_factory=list)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time a process has used so far (user + system, all threads; Linux), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float | None:
@@ -162,7 +178,12 @@ async def _session(
 
 
 async def _drive(
-    base_url: str, sessions: int, seconds: float, warm_up: list[float], think: float
+    base_url: str,
+    sessions: int,
+    seconds: float,
+    warm_up: list[float],
+    think: float,
+    warmed_up: Callable[[], None] = lambda: None,
 ) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
@@ -174,6 +195,7 @@ async def _drive(
         started = time.monotonic()
         await _session(browser, base_url, 0, started, warm_up, errors)
         warm_up[:] = [time.monotonic() - started]
+        warmed_up()
         deadline = time.monotonic() + seconds
         await asyncio.gather(
             *(
@@ -260,13 +282,19 @@ async def _protocol_session(
 
 
 async def _drive_protocol(
-    base_url: str, sessions: int, seconds: float, warm_up: list[float], think: float
+    base_url: str,
+    sessions: int,
+    seconds: float,
+    warm_up: list[float],
+    think: float,
+    warmed_up: Callable[[], None] = lambda: None,
 ) -> tuple[list[float], list[str]]:
     times: list[float] = []
     errors: list[str] = []
     started = time.monotonic()
     await _protocol_session(base_url, 0, started, warm_up, errors)
     warm_up[:] = [time.monotonic() - started]
+    warmed_up()
     deadline = time.monotonic() + seconds
     await asyncio.gather(
         *(
@@ -297,23 +325,36 @@ def run_load(
     result = LoadResult(sessions=sessions, seconds=seconds, client=client, think_s=think)
     if server_pid is not None:
         result.rss_before_mb = rss_mb(server_pid)
+    cpu_before: list[float | None] = [None]
+
+    def warmed_up() -> None:
+        # CPU is counted from here: the uncounted first visit imports the libraries
+        if server_pid is not None:
+            cpu_before[0] = cpu_seconds(server_pid)
+
     warm_up: list[float] = []
     drive = _drive_protocol if client == "protocol" else _drive
     # in a thread of its own: the caller may already run an event loop (Playwright's sync
     # API in the browser tests does), and asyncio.run refuses to nest
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         times, errors = pool.submit(
-            asyncio.run, drive(base_url.rstrip("/"), sessions, seconds, warm_up, think)
+            asyncio.run,
+            drive(base_url.rstrip("/"), sessions, seconds, warm_up, think, warmed_up),
         ).result()
     result.first_visit_s = round(warm_up[0], 3) if warm_up else None
     if server_pid is not None:
         result.rss_after_mb = rss_mb(server_pid)
+        cpu_after = cpu_seconds(server_pid)
+        if cpu_before[0] is not None and cpu_after is not None:
+            result.server_cpu_s = round(cpu_after - cpu_before[0], 2)
     result.steps = len(times) + len(errors)
     result.errors = len(errors)
     result.error_samples = errors[:5]
     result.p50 = _percentile(times, 50)
     result.p95 = _percentile(times, 95)
     result.max = round(max(times), 3) if times else None
+    if result.server_cpu_s is not None and result.steps:
+        result.cpu_per_step_ms = round(1000 * result.server_cpu_s / result.steps, 1)
     return result
 
 
