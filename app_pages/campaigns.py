@@ -15,12 +15,10 @@ import polars as pl
 import streamlit as st
 
 from metrics import figures
-from metrics.campaign_summary import with_headline
+from metrics.campaign_summary import DEFAULT_HEADLINE, HEADLINE_RATES, campaign_rows
 from ui import charts, data_access, nav, page_kit, widgets
 from ui.url_state import ViewState, query_string
 
-HEADLINE = {"push": "open_rate", "in_app": "ctr", "email": "open_rate", "sms": "click_rate"}
-"""Each channel's main engagement rate: the headline column."""
 RATE_LABELS = {
     "headline_rate": "Headline rate",
     **{key: figures.label(key) for key in ("conversion_rate", "click_rate", "delivery_rate")},
@@ -36,27 +34,14 @@ st.caption(
 now = dt.datetime.now(dt.UTC)
 with st.spinner("Computing every campaign's figures..."):
     summary = data_access.campaigns_summary(url, view.tz, view.test, view.machine)
-statuses = [
-    page_kit.status(started_at, ended_at, now)
-    for started_at, ended_at in summary.select("started_at", "ended_at").iter_rows()
-]
-headline_labels = {channel: figures.label(key) for channel, key in HEADLINE.items()}
-table = with_headline(summary, HEADLINE, default="click_rate").select(
-    "campaign_id",
-    "name",
-    pl.col("channel").replace_strict(page_kit.CHANNEL_NAMES, default=pl.col("channel")),
-    "start",
-    "end",
-    pl.lit(pl.Series("status", statuses, dtype=pl.String)),
-    "audience_size",
-    "messages_sent",
-    pl.col("channel")
-    .replace_strict(headline_labels, default=pl.lit(figures.label("click_rate")))
-    .alias("headline_rate_name"),
-    "headline_rate",
-    "conversion_rate",
-    "click_rate",
-    "delivery_rate",
+figure_labels = {key: figures.label(key) for key in {*HEADLINE_RATES.values(), DEFAULT_HEADLINE}}
+table = (
+    campaign_rows(summary, now)
+    .with_columns(
+        pl.col("channel").replace_strict(page_kit.CHANNEL_NAMES, default=pl.col("channel")),
+        pl.col("headline_figure").replace_strict(figure_labels, default=pl.col("headline_figure")),
+    )
+    .rename({"headline_figure": "headline_rate_name"})
 )
 
 left, right, third = st.columns([2, 2, 1])

@@ -9,12 +9,44 @@ that campaign's `kpis` exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from typing import Literal
 
 import polars as pl
 
 from metrics.delivery import delivered_expr
 from metrics.rates import ratio_expr
+
+HEADLINE_RATES: dict[str, str] = {
+    "push": "open_rate",
+    "in_app": "ctr",
+    "email": "open_rate",
+    "sms": "click_rate",
+}
+"""Each channel's main engagement rate: the Campaigns table's headline column."""
+
+DEFAULT_HEADLINE = "click_rate"
+"""The headline rate of a channel not in HEADLINE_RATES."""
+
+Status = Literal["Scheduled", "Running", "Ended"]
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "campaign_id",
+    "name",
+    "channel",
+    "start",
+    "end",
+    "status",
+    "audience_size",
+    "messages_sent",
+    "headline_figure",
+    "headline_rate",
+    "conversion_rate",
+    "click_rate",
+    "delivery_rate",
+)
+"""The Campaigns table's columns, in its order (and its CSV's)."""
 
 RATE_COLUMNS: tuple[str, ...] = (
     "open_rate",
@@ -71,3 +103,48 @@ def with_headline(
     for channel, key in headline.items():
         rate = pl.when(pl.col("channel") == channel).then(pl.col(key)).otherwise(rate)
     return figures.with_columns(rate.cast(pl.Float64).alias("headline_rate"))
+
+
+def status_expr(now: dt.datetime) -> pl.Expr:
+    """A campaign's status at `now` from its started_at and ended_at columns: Scheduled
+    (not started), Running (no end, or its end ahead) or Ended.
+
+    >>> now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    >>> frame = pl.DataFrame({
+    ...     "started_at": [dt.datetime(2026, 3, d, tzinfo=dt.UTC) for d in (11, 1, 1, 1)],
+    ...     "ended_at": [None, None, dt.datetime(2026, 3, 12, tzinfo=dt.UTC),
+    ...                  dt.datetime(2026, 3, 9, tzinfo=dt.UTC)]})
+    >>> frame.select(status_expr(now))["status"].to_list()
+    ['Scheduled', 'Running', 'Running', 'Ended']
+    """
+    started, ended = pl.col("started_at"), pl.col("ended_at")
+    return (
+        pl.when(started > now)
+        .then(pl.lit("Scheduled"))
+        .when(ended.is_null() | (ended > now))
+        .then(pl.lit("Running"))
+        .otherwise(pl.lit("Ended"))
+        .alias("status")
+    )
+
+
+def campaign_rows(summary: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
+    """The Campaigns table: one row per campaign of `data.campaign_summary`, columns
+    TABLE_COLUMNS, in the summary's order.
+
+    `headline_figure` names the channel's main engagement rate (HEADLINE_RATES) and
+    `headline_rate` is its value; `status` is the campaign's at `now` (an argument, so the
+    rows are the same for a test or a notebook on any day). Channels and figures are keys;
+    the page puts their labels on them.
+    """
+    headline_figure = pl.col("channel").replace_strict(
+        HEADLINE_RATES, default=pl.lit(DEFAULT_HEADLINE), return_dtype=pl.String
+    )
+    return with_headline(summary, HEADLINE_RATES, default=DEFAULT_HEADLINE).select(
+        *TABLE_COLUMNS[:5],
+        status_expr(now),
+        "audience_size",
+        "messages_sent",
+        headline_figure.alias("headline_figure"),
+        *TABLE_COLUMNS[9:],
+    )

@@ -51,15 +51,6 @@ def _computing_message(url: str, campaign_id: str | None) -> str:
     return f"Computing {name}: {events:,} events..."
 
 
-def status(started_at: dt.datetime, ended_at: dt.datetime | None, now: dt.datetime) -> str:
-    """Scheduled (not started), Running (no end or end ahead) or Ended."""
-    if started_at > now:
-        return "Scheduled"
-    if ended_at is None or ended_at > now:
-        return "Running"
-    return "Ended"
-
-
 def header(title: str, result: CampaignReport) -> None:
     """Page title plus the campaign, channel, range and zone the figures are for."""
     campaign = result.campaign
