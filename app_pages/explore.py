@@ -20,25 +20,23 @@ SUMMED_SPLITS = {"variant", "action"}
 
 
 def split_note(figure: str, split: str | None, report: CampaignReport) -> str | None:
-    """Why the lines of a split may not add up to the campaign's card, when they don't.
+    """What a split of conversions counts, so its lines can be checked against the cards.
 
     Counts of events (sent, opens, clicks...) split by variant or action add up to the card
-    (each event carries one variant and one action; `(none)` holds the rest). A line of
-    conversions is the drill-down's figure: conversions of C read through that one variant
-    or action, so a user reached by two actions counts under both, and the control line
-    holds the control group's conversions, which the card leaves out.
+    (each event carries one variant and one action; `(none)` holds the rest). Conversions
+    split by action follow the action cards' attribution, so they add up too; split by
+    variant, each line is the variant filter's figure, and the control line holds the
+    control group's conversions, which the card leaves out.
     """
     if figure != "conversions" or split not in SUMMED_SPLITS:
         return None
     total = fmt.count(report.kpis.conversions)
     if split == "action":
-        attributed = sum(action.attributed_conversions or 0 for action in report.actions)
         return (
-            "Each line counts the conversions of the campaign read through that one action "
-            "(the drill-down's figure): a user who received several actions counts under "
-            f"each, so the lines can add up to more than the campaign's {total} conversions. "
-            f"The Conversions page's action cards attribute each conversion to one action "
-            f"(the last one received before it): {fmt.count(attributed)} in all."
+            "Each conversion is credited to one action, as on the Conversions page's action "
+            "cards (the last one opened or clicked before it, else the last one received; "
+            f"(none) when no action can claim it), so the lines add up to the {total} "
+            "conversions on the cards."
         )
     return (
         "Each line counts the conversions of the campaign read through that one variant; "

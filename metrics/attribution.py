@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-ATTRIBUTED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "action_id": pl.String,
-    "attributed_conversions": pl.Int64,
-}
+ATTRIBUTED_SCHEMA = pl.Schema(
+    {
+        "action_id": pl.String,
+        "attributed_conversions": pl.Int64,
+    }
+)
 
 
 def attributed_conversions(conversion_rows: pl.DataFrame) -> pl.DataFrame:
@@ -64,3 +66,33 @@ def through_conversions(conversion_rows: pl.DataFrame) -> tuple[int, int]:
     clicked = int(firsts.filter(pl.col("clicked_before")).height)
     viewed = int(firsts.filter(~pl.col("clicked_before") & pl.col("viewed_before")).height)
     return clicked, viewed
+
+
+NO_ACTION = "(none)"
+"""The split value of conversions no action can claim (as for events without an action)."""
+
+
+def attributed_by_bucket(conversion_rows: pl.DataFrame, tz: str, granularity: str) -> pl.DataFrame:
+    """Treatment conversions per local bucket and attributed action: date, split, conversions.
+
+    The split the Conversions page's action cards make: each conversion credited to one
+    action (NO_ACTION when none can claim it), so the lines add up to `conversions`. Buckets
+    are the local date in `tz` of the conversion, truncated to its Monday or 1st.
+
+    >>> import datetime as dt
+    >>> rows = pl.DataFrame({
+    ...     "occurred_at": [dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)] * 3,
+    ...     "is_control": [False, False, True], "action_id": ["a", None, "a"]})
+    >>> attributed_by_bucket(rows, "Europe/Paris", "day").sort("split").to_dicts()
+    [{'date': datetime.date(2026, 11, 3), 'split': '(none)', 'conversions': 1}, \
+{'date': datetime.date(2026, 11, 3), 'split': 'a', 'conversions': 1}]
+    """
+    local = pl.col("occurred_at").dt.convert_time_zone(tz).dt.date()
+    every = {"week": "1w", "month": "1mo"}.get(granularity)
+    bucket = local.dt.truncate(every) if every else local
+    return (
+        conversion_rows.filter(~pl.col("is_control"))
+        .group_by(bucket.alias("date"), pl.col("action_id").fill_null(NO_ACTION).alias("split"))
+        .agg(pl.len().cast(pl.Int64).alias("conversions"))
+        .sort("date", "split")
+    )

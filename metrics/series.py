@@ -15,11 +15,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.catalog import campaign_actions, campaign_variants, get_campaign
-from data.conversion_queries import split_conversion_counts
+from data.conversion_queries import load_conversion_rows, split_conversion_counts
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
 from data.local_time import date_of_day_number
 from data.scope import Scope
 from data.vocabulary import SPLIT_COLUMNS, Granularity, SplitColumn
+from metrics.attribution import attributed_by_bucket
 from metrics.delivery import delivered_expr
 from metrics.figures import series_figures
 from metrics.rates import ratio_expr
@@ -214,6 +215,9 @@ def explore_series(
     conversions = None
     if figure == "conversions" and split_by != "platform":
         conversions = _split_conversions(connection, scope, granularity, split_by, splits)
+        if conversions is not None and split_by == "action_id":
+            # conversions no action can claim get the `(none)` line, so the lines add up
+            splits = sorted(set(splits) | set(conversions["split"].to_list()))
     series = build_series(
         counts,
         firsts,
@@ -254,20 +258,28 @@ def _split_conversions(
     split_by: str | None,
     splits: list[str],
 ) -> pl.DataFrame | None:
-    """Conversions per bucket and split value, reading C through each variant or action.
+    """Conversions per bucket and split value, as the cards count them.
 
-    Under a variant (action) filter the conversions are those of C read as if its only
-    events were that variant's (action's): one statement gives them for every value
-    (`data.conversion_queries.split_conversion_counts`). A control variant's users are
-    sent nothing, so its line shows the control group's conversions. None without a goal.
+    By action: each treatment conversion credited to one action, as the Conversions page's
+    action cards do (`metrics.attribution.attributed_by_bucket`), so the lines add up to the
+    campaign's conversions. By variant: the conversions of C read as if its only events
+    were that variant's (what the variant filter gives): one statement gives them for
+    every value (`data.conversion_queries.split_conversion_counts`). A control variant's
+    users are sent nothing, so its line shows the control group's conversions. None
+    without a goal.
     """
     row = get_campaign(connection, scope.campaign_id)
     if row is None or row["conversion_event"] is None:
         return None
-    if split_by is not None and all(value == "(none)" for value in splits):
-        return None  # events without a variant (action) are no filter value: not computed
     campaign = CampaignInfo.model_validate(row)
     assert campaign.conversion_event is not None
+    if split_by == "action_id":
+        rows = load_conversion_rows(
+            connection, scope, campaign.conversion_event, campaign.conversion_window_hours
+        )
+        return attributed_by_bucket(rows, scope.tz, granularity)
+    if split_by is not None and all(value == "(none)" for value in splits):
+        return None  # events without a variant are no filter value: not computed
     counts = split_conversion_counts(
         connection,
         scope,

@@ -101,9 +101,27 @@ def test_explore_split_totals_equal_the_card(
     assert int(table[figure].sum()) == card
 
 
-@pytest.mark.parametrize(
-    ("split", "words"), [("action", "counts under each"), ("variant", "control")]
-)
+def test_explore_conversions_split_by_action_add_up_to_the_card(
+    app: AppTest, demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Split by action, conversions follow the action cards' attribution (issue 10, item 4)."""
+    import json
+
+    from metrics.report import main as report_cli
+
+    capsys.readouterr()
+    assert report_cli([CAMPAIGN, "--db", demo_url]) == 0
+    report = json.loads(capsys.readouterr().out)
+    open_page(app, "explore", campaign=CAMPAIGN, figure="conversions", split="action")
+    _no_errors(app)
+    table = app.dataframe[0].value
+    assert int(table["conversions"].sum()) == report["kpis"]["conversions"]
+    attributed = sum(row["attributed_conversions"] for row in report["actions"])
+    named = table[table["split"] != "(none)"]  # the conversions no action can claim
+    assert int(named["conversions"].sum()) == attributed
+
+
+@pytest.mark.parametrize(("split", "words"), [("action", "add up to the"), ("variant", "control")])
 def test_explore_says_why_split_conversions_do_not_add_up_to_the_card(
     app: AppTest, split: str, words: str
 ) -> None:
