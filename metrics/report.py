@@ -42,6 +42,7 @@ from metrics.report_model import (
     FunnelRow,
     Kpis,
     RangeInfo,
+    VariantRow,
 )
 from metrics.runs import link_rows, run_rows
 from metrics.series import bucket_starts, report_series
@@ -90,13 +91,21 @@ def default_scope(
 
 
 def build_report(
-    connection: sa.Connection, scope: Scope, granularity: Granularity = "day"
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity = "day",
+    unfiltered: CampaignReport | None = None,
 ) -> CampaignReport:
     """Every figure of the glossary for `scope`, as the report contract's models.
 
     Three passes over the campaign's events (`metrics.view_data`), then one small
     statement each for the unique impressions per bucket, runs, links, platforms and
     devices, and sessions; everything else is Polars over their results.
+
+    Under a variant filter the variant table and the sample-ratio check are those of the
+    scope without the filter (they compare every variant): `unfiltered`, that scope's
+    report at this granularity, gives them as they are instead of a second read of the
+    view, which doubled the cost of such a view (the app keeps the unfiltered report).
     """
     campaign = campaign_info(connection, scope.campaign_id)
     view = read_view(connection, scope, campaign, granularity)
@@ -109,23 +118,11 @@ def build_report(
         granularity,
         daily_conversions=conversions.daily_conversions if has_goal else None,
     )
-    experiment, experiment_conversions = view, conversions
-    if scope.variant is not None:
-        # The variant table and the sample-ratio check always compare every variant: a
-        # variant filter narrows the other figures, never the experiment (glossary). One
-        # more read of the view without it, only when the filter is on.
-        experiment = read_view(
-            connection, scope.model_copy(update={"variant": None}), campaign, granularity
-        )
-        experiment_conversions = conversion_result(experiment, scope.tz)
-    variant_events = variant_event_counts(experiment)
-    allocations = dict(
-        zip(
-            view.catalog_variants["variant_id"].to_list(),
-            view.catalog_variants["allocation"].to_list(),
-            strict=True,
-        )
-    )
+    if scope.variant is not None and unfiltered is not None:
+        _check_unfiltered(unfiltered, scope, granularity)
+        variants, srm = unfiltered.variants, unfiltered.srm_p_value
+    else:
+        variants, srm = _experiment(connection, scope, granularity, view, conversions)
     devices = platform_device_counts(connection, scope)
     opens_by_hour = view.counts.opens_by_hour()
     return CampaignReport(
@@ -134,12 +131,8 @@ def build_report(
         granularity=granularity,
         data_as_of=data_as_of(connection),
         kpis=_kpis(view, conversions.kpis),
-        variants=variant_rows(
-            view.catalog_variants,
-            variant_counts_table(variant_events, experiment_conversions.variants),
-            has_goal=has_goal,
-        ),
-        srm_p_value=srm_p_value(entered_by_variant(variant_events), allocations),
+        variants=variants,
+        srm_p_value=srm,
         actions=_action_rows(view, conversions),
         runs=run_rows(run_counts(connection, scope), has_delivered=view.has_delivered),
         links=link_rows(link_counts(connection, scope)),
@@ -151,6 +144,50 @@ def build_report(
         sessions=sessions_report(connection, scope, campaign),
         funnel=_funnel_rows(view),
     )
+
+
+def _experiment(
+    connection: sa.Connection,
+    scope: Scope,
+    granularity: Granularity,
+    view: ViewData,
+    conversions: ConversionResult,
+) -> tuple[list[VariantRow], float | None]:
+    """The variant table and the sample-ratio check's p-value of the view's campaign."""
+    experiment, experiment_conversions = view, conversions
+    if scope.variant is not None:
+        # The variant table and the sample-ratio check always compare every variant: a
+        # variant filter narrows the other figures, never the experiment (glossary). One
+        # more read of the view without it, only when the filter is on.
+        experiment = read_view(
+            connection, scope.model_copy(update={"variant": None}), view.campaign, granularity
+        )
+        experiment_conversions = conversion_result(experiment, scope.tz)
+    variant_events = variant_event_counts(experiment)
+    allocations = dict(
+        zip(
+            view.catalog_variants["variant_id"].to_list(),
+            view.catalog_variants["allocation"].to_list(),
+            strict=True,
+        )
+    )
+    rows = variant_rows(
+        view.catalog_variants,
+        variant_counts_table(variant_events, experiment_conversions.variants),
+        has_goal=view.campaign.conversion_event is not None,
+    )
+    return rows, srm_p_value(entered_by_variant(variant_events), allocations)
+
+
+def _check_unfiltered(unfiltered: CampaignReport, scope: Scope, granularity: Granularity) -> None:
+    """Refuse a report of another campaign, range or granularity as the unfiltered one."""
+    same = (
+        unfiltered.campaign.campaign_id == scope.campaign_id
+        and unfiltered.range == RangeInfo(start=scope.start, end=scope.end, tz=scope.tz)
+        and unfiltered.granularity == granularity
+    )
+    if not same:
+        raise ValueError("`unfiltered` is not the report of this scope without its variant")
 
 
 def _funnel_rows(view: ViewData) -> list[FunnelRow]:

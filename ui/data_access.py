@@ -146,9 +146,17 @@ def _report(url: str, scope_key: str, gran: Granularity) -> CampaignReport:
     A resource cache, shared by every session as the one object it is: `cache_data`
     would unpickle a copy of the whole report (days x hours of open times included) on
     every rerun of every page. Pages only read it.
+
+    Under a variant filter the variant table is the unfiltered view's: that report comes
+    from this cache (usually there already, as readers filter a view they have open) instead
+    of a second read of the view inside this one.
     """
     scope = Scope.model_validate_json(scope_key)
-    return _read(url, lambda connection: build_report(connection, scope, gran))
+    unfiltered = None
+    if scope.variant is not None:
+        without_variant = scope.model_copy(update={"variant": None})
+        unfiltered = _report(url, without_variant.model_dump_json(), gran)
+    return _read(url, lambda connection: build_report(connection, scope, gran, unfiltered))
 
 
 def report(url: str, view: ViewState, gran: Granularity | None = None) -> CampaignReport:
