@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from metrics import figures
+from metrics.conversion_funnels import attribution_shares, conversion_funnel, influence_funnel
 from metrics.report_model import ActionRow, rows_to_frame
 from ui import charts, filters, page_kit, widgets
 from ui import format as fmt
@@ -47,10 +47,10 @@ if not actions:
         "Define the campaign's actions and tag message events with their action_id.",
     )
 else:
-    total = sum(action.attributed_conversions or 0 for action in actions)
+    shares = attribution_shares(actions)
     columns = st.columns(min(len(actions), 4))
     for index, action in enumerate(sorted(actions, key=lambda row: row.position)):
-        share = (action.attributed_conversions or 0) / total if total else None
+        share = shares[action.action_id]
         with columns[index % len(columns)], st.container(border=True):
             st.markdown(f"**{action.position}. {action.name}**")
             st.caption(f"`{action.action_id}`")
@@ -74,19 +74,8 @@ else:
 
 st.subheader("Funnels")
 left, right = st.columns(2)
-conversion_funnel = pl.DataFrame(
-    {
-        "step": ["Received", "Engaged", "Converted"],
-        "count": [kpis.receivers or 0, kpis.engaged_users, kpis.converted_users or 0],
-    }
-)
-viewed = kpis.unique_impressions if kpis.impressions else kpis.unique_opens
-influenced = pl.DataFrame(
-    {
-        "step": ["Received", "Viewed", "View-through"],
-        "count": [kpis.receivers or 0, viewed, kpis.view_through_conversions or 0],
-    }
-)
+conversions_funnel = conversion_funnel(kpis)
+influenced = influence_funnel(kpis)
 st.caption(
     "Users at each step. Engaged: opened or clicked. View-through: converted after a view "
     "or open without a click."
@@ -95,7 +84,7 @@ with left:
     widgets.cached_chart(
         report,
         "conversion_funnel",
-        lambda: charts.funnel(conversion_funnel, "Conversion funnel (users)"),
+        lambda: charts.funnel(conversions_funnel, "Conversion funnel (users)"),
         widgets.FUNNEL_EMPTY,
     )
 with right:
