@@ -170,7 +170,10 @@ def write_catalog(
     campaigns they created: those are rewritten from everything seen (name, channel,
     start), since this import made them. Campaigns stored before the import keep their
     settings; only their start moves earlier when the file holds an earlier event.
+    ClickHouse takes no UPDATE through a Distributed table: there only what is not stored
+    yet is written (the importer calls this once, at the end, with every file's facts).
     """
+    updates = connection.dialect.name != "clickhouse"
     seen = before.merged(found)
     ids = sorted(found.campaigns)
     stored = {
@@ -198,7 +201,7 @@ def write_catalog(
                 for campaign_id in new
             ],
         )
-    for campaign_id in ids:
+    for campaign_id in ids if updates else ():
         if campaign_id in created_earlier:
             facts = seen.campaigns[campaign_id]
             values = {"name": facts.name or campaign_id, "channel": facts.channel()}
@@ -210,12 +213,14 @@ def write_catalog(
         connection.execute(
             campaigns.update().where(campaigns.c.campaign_id == campaign_id).values(**values)
         )
-    _write_variants(connection, found, ids)
+    _write_variants(connection, found, ids, updates)
     _write_actions(connection, found, seen, ids)
     return set(new)
 
 
-def _write_variants(connection: sa.Connection, found: Catalog, ids: list[str]) -> None:
+def _write_variants(
+    connection: sa.Connection, found: Catalog, ids: list[str], updates: bool
+) -> None:
     stored = {
         (campaign_id, variant_id): bool(is_control)
         for chunk in _chunks(ids)
@@ -238,7 +243,7 @@ def _write_variants(connection: sa.Connection, found: Catalog, ids: list[str]) -
     if new:
         connection.execute(variants.insert(), new)
     for (campaign_id, variant_id), facts in sorted(found.variants.items()):
-        if facts.control and stored.get((campaign_id, variant_id)) is False:
+        if updates and facts.control and stored.get((campaign_id, variant_id)) is False:
             connection.execute(
                 variants.update()
                 .where(variants.c.campaign_id == campaign_id, variants.c.variant_id == variant_id)

@@ -28,6 +28,60 @@ ENTRY_SOURCES: tuple[str, ...] = ("sent", "failed", "delivered", "impression", "
 DERIVED_PREFIX = "entered:"
 
 
+ENTRY_COLUMNS: tuple[str, ...] = (
+    "campaign_id",
+    "user_id",
+    "run_id",
+    "run_key",
+    "occurred_at",
+    "event_id",
+    "variant_id",
+    "platform",
+    "device_model",
+)
+"""An `entered` candidate: its key (`run_key` is the run, "" for none) and the source row."""
+USER_COLUMNS: tuple[str, ...] = ("user_id", "platform", "platform_at", "device_model", "device_at")
+"""A user's latest platform and device in a batch, each with the time it was seen."""
+
+
+def entry_candidates(events: pl.DataFrame) -> pl.DataFrame:
+    """A batch's earliest entry source per (campaign, user, run), as `ENTRY_COLUMNS`."""
+    return (
+        events.filter(pl.col("derive_entry") & pl.col("event_type").is_in(ENTRY_SOURCES))
+        .with_columns(pl.col("run_id").fill_null("").alias("run_key"))
+        .sort("occurred_at", "event_id")
+        .unique(["campaign_id", "user_id", "run_key"], keep="first", maintain_order=True)
+        .select(ENTRY_COLUMNS)
+    )
+
+
+def devices_seen(
+    events: pl.DataFrame, sessions: pl.DataFrame, conversions: pl.DataFrame
+) -> pl.DataFrame:
+    """Every user of a batch with its latest platform and device, as `USER_COLUMNS`."""
+    seen = pl.concat(
+        [
+            events.select("user_id", pl.col("occurred_at").alias("at"), "platform", "device_model"),
+            sessions.select(
+                "user_id", pl.col("started_at").alias("at"), "platform", "device_model"
+            ),
+            conversions.select(
+                "user_id", pl.col("occurred_at").alias("at"), "platform", "device_model"
+            ),
+        ]
+    )
+    return (
+        seen.group_by("user_id")
+        .agg(
+            pl.col("platform").sort_by("at").drop_nulls().last(),
+            pl.col("at").filter(pl.col("platform").is_not_null()).max().alias("platform_at"),
+            pl.col("device_model").sort_by("at").drop_nulls().last(),
+            pl.col("at").filter(pl.col("device_model").is_not_null()).max().alias("device_at"),
+        )
+        .select(USER_COLUMNS)
+    )
+
+
 def _temporary(name: str, *columns: sa.Column) -> sa.Table:  # type: ignore[type-arg]
     return sa.Table(
         f"vendor_{name}_{uuid.uuid4().hex[:12]}", sa.MetaData(), *columns, prefixes=["TEMPORARY"]
@@ -64,34 +118,8 @@ class Derivations:
 
     def add(self, events: pl.DataFrame, sessions: pl.DataFrame, conversions: pl.DataFrame) -> None:
         """Stage a batch's entry candidates (the earliest per key) and users (the latest)."""
-        entries = (
-            events.filter(pl.col("derive_entry") & pl.col("event_type").is_in(ENTRY_SOURCES))
-            .with_columns(pl.col("run_id").fill_null("").alias("run_key"))
-            .sort("occurred_at", "event_id")
-            .unique(["campaign_id", "user_id", "run_key"], keep="first", maintain_order=True)
-            .select(self._entries.columns.keys())
-        )
-        bulk_insert(self._connection, self._entries.name, entries)
-        seen = pl.concat(
-            [
-                events.select(
-                    "user_id", pl.col("occurred_at").alias("at"), "platform", "device_model"
-                ),
-                sessions.select(
-                    "user_id", pl.col("started_at").alias("at"), "platform", "device_model"
-                ),
-                conversions.select(
-                    "user_id", pl.col("occurred_at").alias("at"), "platform", "device_model"
-                ),
-            ]
-        )
-        latest = seen.group_by("user_id").agg(
-            pl.col("platform").sort_by("at").drop_nulls().last(),
-            pl.col("at").filter(pl.col("platform").is_not_null()).max().alias("platform_at"),
-            pl.col("device_model").sort_by("at").drop_nulls().last(),
-            pl.col("at").filter(pl.col("device_model").is_not_null()).max().alias("device_at"),
-        )
-        bulk_insert(self._connection, self._users.name, latest.select(self._users.columns.keys()))
+        bulk_insert(self._connection, self._entries.name, entry_candidates(events))
+        bulk_insert(self._connection, self._users.name, devices_seen(events, sessions, conversions))
 
     def finish(self) -> int:
         """Write the derived rows; returns how many `entered` rows were added."""

@@ -31,8 +31,9 @@ from data.messages import first_line
 from data.vendors import braze, clevertap, pinpoint
 from data.vendors._batch import Batch, frame_of, load_table
 from data.vendors._catalog import Catalog, Goal, write_catalog
+from data.vendors._clickhouse import ClickHouseDerivations
 from data.vendors._derived import Derivations
-from data.vendors._records import BadRecord, ExportFile, find_files
+from data.vendors._records import BadRecord, ExportFile, find_files, verify_whole
 from data.vendors._rows import Mapped, Reject, Skip, record_json
 
 Mapper = Callable[[dict[str, Any], str], Mapped]
@@ -101,6 +102,8 @@ class _Run:
 
     catalog: Catalog = field(default_factory=Catalog)
     created: set[str] = field(default_factory=set)
+    staged: ClickHouseDerivations | None = None
+    """On ClickHouse, the derivations of the whole import (`data.vendors._clickhouse`)."""
 
 
 def import_vendor_paths(
@@ -116,12 +119,45 @@ def import_vendor_paths(
     files, ignored = find_files(paths)
     total = sum(path.stat().st_size for path in files if path.is_file())
     show = sys.stderr.isatty() if progress is None else progress
+    if engine.dialect.name == "clickhouse":
+        return _import_on_clickhouse(engine, files, options, show, total), ignored
     run = _Run()
-    with tqdm(
-        total=total, unit="B", unit_scale=True, disable=not show, file=sys.stderr, leave=False
-    ) as bar:
+    with _bar(total, show) as bar:
         results = [_import_file(engine, path, options, run, bar) for path in files]
     return results, ignored
+
+
+def _bar(total: int, show: bool) -> tqdm:
+    return tqdm(
+        total=total, unit="B", unit_scale=True, disable=not show, file=sys.stderr, leave=False
+    )
+
+
+def _import_on_clickhouse(
+    engine: sa.Engine, files: list[Path], options: VendorOptions, show: bool, total: int
+) -> list[VendorFileResult]:
+    """Files one after the other, then what they derive and the catalog, once.
+
+    ClickHouse has no transactions and no UPDATE through a Distributed table, so a file's
+    end could not correct what an earlier file wrote: the import's end writes the
+    `entered` rows, users, campaigns, variants and actions from every file at once.
+    """
+    with engine.connect() as connection:
+        run = _Run(staged=ClickHouseDerivations(connection))
+        try:
+            with _bar(total, show) as bar:
+                results = []
+                for index, path in enumerate(files):
+                    run.staged.start_file(index)
+                    results.append(_import_file(engine, path, options, run, bar))
+            derived = run.staged.finish()
+        finally:
+            run.staged.close()
+        for index, result in enumerate(results):
+            if result.error is None:
+                result.derived = derived.get(index, 0)
+        write_catalog(connection, run.catalog, Catalog(), set(), options.goal)
+    return results
 
 
 def _import_file(
@@ -133,9 +169,12 @@ def _import_file(
     mapper = MAPPERS[options.vendor]
     catalog = Catalog()
     consumed = 0
+    clickhouse = run.staged is not None
     try:
+        if clickhouse:
+            verify_whole(path)
         with ExportFile(path) as export, engine.begin() as connection:
-            derivations = Derivations(connection)
+            derivations = run.staged or Derivations(connection)
             batch = Batch()
             for line, record in export.records():
                 result.read += 1
@@ -161,8 +200,10 @@ def _import_file(
                     batch = Batch()
                     consumed = _advance(bar, export.position(), consumed, result.read)
             _flush(connection, batch, result, writer, derivations, catalog, path)
-            result.derived = derivations.finish()
-            created = write_catalog(connection, catalog, run.catalog, run.created, options.goal)
+            created: set[str] = set()
+            if not isinstance(derivations, ClickHouseDerivations):
+                result.derived = derivations.finish()
+                created = write_catalog(connection, catalog, run.catalog, run.created, options.goal)
             refresh_statistics(connection, _TOUCHED)
             _advance(bar, export.size, consumed, result.read)
     except FileError as error:
@@ -177,8 +218,16 @@ def _import_file(
                 " (a file this big needs more than CAMPAIGN_DUCKDB_VENDOR_IMPORT_MEMORY_LIMIT="
                 f"{DUCKDB_VENDOR_IMPORT_MEMORY}: raise it, or split the file)"
             )
+        if not clickhouse:
+            return VendorFileResult(
+                path=path, error=f"the database refused the rows, nothing was loaded: {message}"
+            )
+        # No rollback there: what was inserted stays, and its campaigns must exist.
+        run.catalog = run.catalog.merged(catalog)
         return VendorFileResult(
-            path=path, error=f"the database refused the rows, nothing was loaded: {message}"
+            path=path,
+            error="the database refused the rows; some of them may be stored (ClickHouse has "
+            f"no transactions): run the import again to complete it: {message}",
         )
     run.catalog = run.catalog.merged(catalog)
     run.created |= created
@@ -192,7 +241,7 @@ def _flush(
     batch: Batch,
     result: VendorFileResult,
     writer: Any,
-    derivations: Derivations,
+    derivations: Derivations | ClickHouseDerivations,
     catalog: Catalog,
     path: Path,
 ) -> None:

@@ -130,6 +130,39 @@ class ExportFile:
             raise FileError(f"the gzip stream is damaged or truncated: {error}") from error
 
 
+def verify_whole(path: Path) -> None:
+    """Raise the `FileError` that `ExportFile.records` would raise, before loading anything.
+
+    For a database without transactions (ClickHouse), where batches loaded before a
+    damaged gzip stream or a cut-off last line could not be taken back. Decompresses and
+    splits the file without parsing its records: only its first and last lines are read
+    as JSON, which is what the refusals depend on.
+    """
+    with ExportFile(path) as export:
+        first: bytes | None = None
+        last = b""
+        try:
+            for line in export._stream:
+                if line.strip():
+                    first = line if first is None else first
+                    last = line
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            raise FileError(f"the gzip stream is damaged or truncated: {error}") from error
+    for line, problem in ((first, "first"), (last, "last")):
+        if line is None:
+            return
+        try:
+            json.loads(line.strip())
+        except ValueError as error:
+            if problem == "first":
+                raise FileError(
+                    f"not JSON: the first line is not a JSON record ({error}); "
+                    "the importer reads one JSON record per line"
+                ) from error
+            if not line.endswith(b"\n"):
+                raise FileError("the last line is cut short; the file looks truncated") from error
+
+
 def _items(value: Any) -> list[Any]:
     """The records one JSON line holds."""
     if isinstance(value, list):
