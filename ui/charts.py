@@ -47,14 +47,30 @@ TICK_MIN_STEP_MS: dict[str, int] = {
 each labelled with its day ("Oct 20 Oct 20 Oct 20 Oct 21")."""
 
 
-def bucket_axis(granularity: str = "day", title: str | None = None) -> alt.X:
+def bucket_axis(
+    granularity: str = "day", title: str | None = None, starts: Sequence[object] = ()
+) -> alt.X:
     """The x axis of a chart over local buckets: titled and formatted for `granularity`,
-    one tick per bucket at most."""
+    one tick per bucket at most.
+
+    Weeks are ticked at their own starts (`starts`, the frame's dates): Vega's week ticks
+    fall on Sundays, which would label a Monday-based week "Nov 08".
+    """
     _, axis_title, tick_format = BUCKETS.get(granularity, BUCKETS["day"])
     step = TICK_MIN_STEP_MS.get(granularity, TICK_MIN_STEP_MS["day"])
-    return alt.X(
-        "date:T", title=title or axis_title, axis=alt.Axis(format=tick_format, tickMinStep=step)
-    )
+    axis = alt.Axis(format=tick_format, tickMinStep=step)
+    if granularity == "week" and starts:
+        axis = alt.Axis(format=tick_format, values=_midnights_ms(starts))
+    return alt.X("date:T", title=title or axis_title, axis=axis)
+
+
+def _midnights_ms(days: Sequence[object]) -> list[int]:
+    """Dates as the epoch milliseconds Vega reads "YYYY-MM-DD" as (UTC midnight)."""
+    unique = sorted({dt.date.fromisoformat(str(day)[:10]) for day in days})
+    return [
+        int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
+        for day in unique
+    ]
 
 
 def _date_axis(title: str = "Local date", bars: bool = False) -> alt.X:
@@ -174,7 +190,7 @@ def multi_line(
         alt.Chart(long, title=title)
         .mark_line(point=True)
         .encode(
-            x=bucket_axis(granularity),
+            x=bucket_axis(granularity, starts=frame["date"].to_list()),
             y=alt.Y(
                 "value:Q",
                 title=y_title,
@@ -516,7 +532,7 @@ def explore_line(
         alt.Tooltip("value:Q", title=figure_label, format=value_format),
     ]
     encoding: dict[str, object] = {
-        "x": bucket_axis(granularity),
+        "x": bucket_axis(granularity, starts=frame["date"].to_list()),
         "y": alt.Y(
             "value:Q", title=figure_label, axis=alt.Axis(format=PERCENT) if percent else alt.Axis()
         ),

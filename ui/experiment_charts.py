@@ -162,7 +162,11 @@ def variant_trend_chart(
         .mark_line(point=True)
         .encode(
             **partial_encoding,  # type: ignore[arg-type]
-            x=bucket_axis(granularity, title="Date" if granularity == "day" else None),
+            x=bucket_axis(
+                granularity,
+                title="Date" if granularity == "day" else None,
+                starts=frame["date"].to_list(),
+            ),
             y=alt.Y("value:Q", title=figure_label),
             color=alt.Color("split:N", title="Variant"),
             tooltip=[

@@ -166,3 +166,13 @@ def test_each_measure_of_a_trend_gets_its_own_partial_links() -> None:
         ("Tap-through rate", "2026-11-01"),
         ("Tap-through rate", "2026-11-02"),
     ]
+
+
+def test_weekly_ticks_fall_on_the_weeks_mondays_not_on_sundays() -> None:
+    mondays = [dt.date(2026, 11, 2), dt.date(2026, 11, 9)]
+    frame = pl.DataFrame({"date": mondays, "split": ["all"] * 2, "value": [3.0, 4.0]})
+    chart = charts.explore_line(frame, "Clicks", granularity="week")
+    assert chart is not None
+    values = chart.to_dict()["encoding"]["x"]["axis"]["values"]
+    as_dates = [dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date() for ms in values]
+    assert as_dates == mondays
