@@ -50,12 +50,19 @@ def distributed_tables(connection: sa.Connection) -> dict[str, DistributedTable]
     ).all()
     found: dict[str, DistributedTable] = {}
     for name, engine_full in rows:
-        match = _DISTRIBUTED.match(str(engine_full).strip())
-        if name in TABLES and match:
-            found[name] = DistributedTable(
-                match["cluster"], match["database"], match["table"], match["key"]
-            )
+        table = parse_distributed(str(engine_full))
+        if name in TABLES and table is not None:
+            found[name] = table
     return found
+
+
+def parse_distributed(engine_full: str) -> DistributedTable | None:
+    """The arguments of `Distributed(cluster, database, table[, sharding_key])`, else None."""
+    match = _DISTRIBUTED.match(engine_full.strip())
+    if match is None:
+        return None
+    key = match["key"].strip() if match["key"] else None
+    return DistributedTable(match["cluster"], match["database"], match["table"], key)
 
 
 def shard_numbers(connection: sa.Connection, cluster: str) -> tuple[set[int], set[int]]:

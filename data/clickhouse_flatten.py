@@ -79,7 +79,7 @@ AGGREGATES = frozenset(
 RENAMED_PREFIX = "flat_"
 
 
-def _row_wise(element: sa.ClauseElement) -> bool:
+def row_wise(element: sa.ClauseElement) -> bool:
     """Whether `element` computes a value per row: no aggregate, window or subquery."""
     for node in visitors.iterate(element):
         if isinstance(node, FunctionFilter | Over | WithinGroup | ScalarSelect | Select):
@@ -107,7 +107,7 @@ def _plain(select: Select[Any]) -> bool:
         and not select._statement_hints
         and not select._suffixes
         and not select._setup_joins
-        and all(_row_wise(column) for column in select.selected_columns)
+        and all(row_wise(column) for column in select.selected_columns)
     )
 
 
@@ -163,8 +163,12 @@ def _merged(select: Select[Any]) -> Select[Any]:
         for outer, column in zip(subquery.c, inner.selected_columns, strict=True)
     }
 
-    def adapt(element: Any) -> Any:
-        return visitors.replacement_traverse(element, {}, lambda e: replacements.get(id(e)))
+    def replacement(element: Any, **_: Any) -> sa.ColumnElement[Any] | None:
+        return replacements.get(id(element))
+
+    def adapt(element: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        adapted: sa.ColumnElement[Any] = visitors.replacement_traverse(element, {}, replacement)
+        return adapted
 
     merged = sa.select(*(adapt(column).label(name) for name, column in named)).select_from(
         inner.get_final_froms()[0]

@@ -30,6 +30,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnClause, False_, True_, UnaryExpression
 
 from data.clickhouse_flatten import flattened
+from data.clickhouse_shards import NO_MERGE, classify, finishes_on_shards, read_sharding
 
 
 def _distinct_argument(function: sa.sql.functions.Function[Any]) -> sa.ColumnElement[Any] | None:
@@ -90,10 +91,17 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
 
     def visit_select(self, select_stmt: Any, **kw: Any) -> str:
         """Plain subqueries merged into the query reading them (`data.clickhouse_flatten`),
-        so a GROUP BY over the events runs on each shard."""
+        so a GROUP BY over the events runs on each shard; a statement whose groupings are
+        all per user finishes them there (`data.clickhouse_shards`)."""
+        toplevel = not self.stack
+        reads = self.__dict__.setdefault("_shard_reads", [])
         if isinstance(select_stmt, sa.Select):
             select_stmt = flattened(select_stmt)
-        return super().visit_select(select_stmt, **kw)
+            reads.append(classify(select_stmt, getattr(self.dialect, "campaign_sharding", {})))
+        written: str = super().visit_select(select_stmt, **kw)
+        if toplevel and finishes_on_shards(reads):
+            written += NO_MERGE
+        return written
 
     def visit_join(self, join: Any, asfrom: bool = False, **kw: Any) -> str:
         """`a JOIN b ON ...`, with a table on the left read through a subquery of its own.
@@ -285,4 +293,13 @@ def install(dialect: sa.engine.Dialect) -> None:
     dialect.type_compiler_instance = type_compiler  # type: ignore[misc]
     dialect.type_compiler = type_compiler  # type: ignore[attr-defined]
     dialect.div_is_floordiv = False
+    dialect.campaign_sharding = {}  # type: ignore[attr-defined]
+    initialize = dialect.initialize
+
+    def initialize_and_read_sharding(connection: sa.Connection) -> None:
+        """The driver's first-connection set-up, then which tables are sharded by user."""
+        initialize(connection)
+        dialect.campaign_sharding = read_sharding(connection)  # type: ignore[attr-defined]
+
+    dialect.initialize = initialize_and_read_sharding  # type: ignore[method-assign]
     dialect.colspecs = {**dialect.colspecs, sa.Interval: SecondsInterval}  # type: ignore[misc]
