@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from metrics import figures
 from metrics.conversion_funnels import attribution_shares, conversion_funnel, influence_funnel
-from metrics.report_model import ActionRow, rows_to_frame
+from metrics.report_model import ActionRow, RevenueRow, rows_to_frame
 from ui import charts, filters, page_kit, widgets
 from ui import format as fmt
 
@@ -37,6 +38,20 @@ widgets.kpi_cards(
         widgets.Kpi("view_through_conversions"),
         widgets.Kpi("view_through_conversion_rate"),
     ],
+)
+
+revenue = rows_to_frame(report.revenue_series, RevenueRow)
+widgets.chart(
+    charts.explore_line(
+        revenue.select("date", pl.lit("all").alias("split"), pl.col("revenue").alias("value")),
+        f"Revenue ({fmt.currency()})",
+        granularity=report.granularity,
+        partial=page_kit.partial_buckets(report, revenue["date"].to_list()),
+    ),
+    (
+        "No revenue in this range: no qualifying conversion carried a revenue.",
+        "Widen the date range, or send the revenue with the conversion events.",
+    ),
 )
 
 st.subheader("Actions")

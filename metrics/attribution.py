@@ -9,6 +9,8 @@ nothing, so no action can claim them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 ATTRIBUTED_SCHEMA = pl.Schema(
@@ -95,4 +97,35 @@ def attributed_by_bucket(conversion_rows: pl.DataFrame, tz: str, granularity: st
         .group_by(bucket.alias("date"), pl.col("action_id").fill_null(NO_ACTION).alias("split"))
         .agg(pl.len().cast(pl.Int64).alias("conversions"))
         .sort("date", "split")
+    )
+
+
+def revenue_by_bucket(
+    conversion_rows: pl.DataFrame, tz: str, granularity: str, buckets: list[dt.date]
+) -> pl.DataFrame:
+    """Treatment revenue per local bucket of the conversion: date, revenue, every bucket of
+    `buckets` present (0.0 where nothing converted; NULL revenue counts 0, as in `revenue`),
+    so the buckets add up to the `revenue` card.
+
+    >>> rows = pl.DataFrame({
+    ...     "occurred_at": [dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)] * 3,
+    ...     "is_control": [False, False, True], "revenue": [10.0, None, 5.0]})
+    >>> days = [dt.date(2026, 11, 2), dt.date(2026, 11, 3)]
+    >>> revenue_by_bucket(rows, "Europe/Paris", "day", days).to_dicts()
+    [{'date': datetime.date(2026, 11, 2), 'revenue': 0.0}, \
+{'date': datetime.date(2026, 11, 3), 'revenue': 10.0}]
+    """
+    local = pl.col("occurred_at").dt.convert_time_zone(tz).dt.date()
+    every = {"week": "1w", "month": "1mo"}.get(granularity)
+    bucket = local.dt.truncate(every) if every else local
+    sums = (
+        conversion_rows.filter(~pl.col("is_control"))
+        .group_by(bucket.alias("date"))
+        .agg(pl.col("revenue").fill_null(0.0).sum().cast(pl.Float64).alias("revenue"))
+    )
+    grid = pl.DataFrame({"date": buckets}, schema={"date": pl.Date})
+    return (
+        grid.join(sums, on="date", how="left")
+        .with_columns(pl.col("revenue").fill_null(0.0))
+        .sort("date")
     )

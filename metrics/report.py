@@ -27,6 +27,7 @@ from data.messages import first_line, shown_url
 from data.scope import Scope, default_range, zone_named
 from data.user_pass import RECEIPT_MASK, TYPE_BITS
 from data.vocabulary import GRANULARITIES, Granularity
+from metrics.attribution import revenue_by_bucket
 from metrics.conversions import ConversionResult, conversion_result
 from metrics.delivery import delivery_figures
 from metrics.engagement import engagement_figures
@@ -42,6 +43,7 @@ from metrics.report_model import (
     FunnelRow,
     Kpis,
     RangeInfo,
+    RevenueRow,
     VariantRow,
 )
 from metrics.runs import link_rows, run_rows
@@ -143,6 +145,14 @@ def build_report(
         open_punch_card=punch_card_rows(opens_by_hour),
         sessions=sessions_report(connection, scope, campaign),
         funnel=_funnel_rows(view),
+        revenue_series=[
+            RevenueRow.model_validate(row)
+            for row in revenue_by_bucket(
+                view.conversion_rows, scope.tz, granularity, bucket_starts(scope, granularity)
+            ).iter_rows(named=True)
+        ]
+        if view.conversion_rows is not None
+        else [],
     )
 
 

@@ -164,6 +164,14 @@ class FunnelRow(BaseModel):
     of_previous: float | None
 
 
+class RevenueRow(BaseModel):
+    """Revenue of one bucket (`metrics.attribution.revenue_by_bucket`): the app's chart,
+    not a key of the glossary's JSON."""
+
+    date: dt.date
+    revenue: float
+
+
 class LinkRow(BaseModel):
     link_url: str
     clicks: int
@@ -253,6 +261,8 @@ class CampaignReport(BaseModel):
     open_punch_card: list[PunchCardRow]
     sessions: SessionsSummary
     funnel: list[FunnelRow] = Field(default_factory=list, exclude=True)
+    revenue_series: list[RevenueRow] = Field(default_factory=list, exclude=True)
+    """Treatment revenue per bucket (empty without a goal), for the Conversions page."""
     """The delivery funnel in users, per channel (the app's screens; not a key of the
     glossary's JSON report, so it is left out of the CLI's output)."""
 
