@@ -8,7 +8,9 @@ beyond `DUCKDB_VENDOR_IMPORT_MEMORY` to disk. The benchmark (4 files) peaks at 5
 and 848 MB for 0.5M, 1M and 2M records; it levels off once a file's transaction reaches
 that limit, where before it went from 571 MB (200k) to 736 MB (1M) and kept growing.
 Per file, `read = loaded + already present + skipped + rejected`, and the `entered` rows
-derived at its end are counted apart.
+derived at its end are counted apart. ClickHouse has no transactions: there a file is
+checked whole before it loads, and what files derive is written when the import ends
+(`data.vendors._clickhouse`).
 """
 
 from __future__ import annotations
@@ -52,9 +54,10 @@ DUCKDB_VENDOR_IMPORT_MEMORY = os.environ.get("CAMPAIGN_DUCKDB_VENDOR_IMPORT_MEMO
 A file is one transaction, and DuckDB keeps its uncommitted rows and the staged `entered`
 candidates in memory up to the limit, then spills them to `<database>.tmp`. Under 4GB a
 single 500,000-record file took the process to 1,054 MB of RSS and a 2-million-record
-one past 1.3 GB; with 512MB the 2-million-record file peaks at 884 MB. What cannot spill
-is the file's share of the primary-key index (about 40 bytes a record), so a single file
-of more than about 8 million records needs a higher limit, or to be split."""
+one past 1.3 GB; with 512MB the 2-million-record file peaks at 884 MB. The event tables
+have no primary-key index on DuckDB (`data.schema._key_off_duckdb`): that index could not
+spill and grew with the table, and took a 10-million-record export out of this limit at
+its third file."""
 
 
 @dataclass(frozen=True)
