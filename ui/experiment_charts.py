@@ -12,9 +12,9 @@ import datetime as dt
 import altair as alt
 import polars as pl
 
-from metrics.experiments import verdict
 from metrics.figures import heading
-from metrics.report_model import Comparison
+from metrics.report_model import VariantRow
+from metrics.verdicts import row_verdict
 from ui.charts import BUCKETS, bucket_axis, mark_partial
 
 VERDICT_COLOURS: dict[str, str] = {
@@ -25,12 +25,6 @@ VERDICT_COLOURS: dict[str, str] = {
 """Green for better, red-orange for worse, mid grey for not yet clear: one scale everywhere."""
 
 ZERO_RULE_COLOUR = "#8c8c8c"
-
-COMPARISON_FIELDS = tuple(Comparison.model_fields)
-
-
-def _comparison_of(row: dict[str, object]) -> Comparison:
-    return Comparison(**{field: row.get(field) for field in COMPARISON_FIELDS})
 
 
 def interval_frame(rows: pl.DataFrame) -> pl.DataFrame:
@@ -57,7 +51,7 @@ def interval_frame(rows: pl.DataFrame) -> pl.DataFrame:
             "p_value": row.get("p_value"),
             "chance_to_beat_control": row.get("chance_to_beat_control"),
             "users": row.get("users"),
-            "verdict": verdict(_comparison_of(row)),
+            "verdict": row_verdict(VariantRow.model_validate(row)),
         }
         for row in records
         if not row.get("is_baseline") and row.get("diff") is not None
