@@ -7,6 +7,7 @@ import streamlit as st
 
 from metrics import figures
 from metrics.funnel import STEP_HELP
+from metrics.rates import ratio
 from metrics.report_model import FunnelRow, RunRow, rows_to_frame
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, nav, page_kit, widgets
@@ -36,7 +37,7 @@ with users:
     st.caption(f"{fmt.count(kpis.entries)} entries", help=widgets.help_for("entries"))
 with engaged:
     widgets.count_metric(figures.heading("engaged_users"), kpis.engaged_users, "engaged_users")
-    share = kpis.engaged_users / kpis.audience_size if kpis.audience_size else None
+    share = ratio(kpis.engaged_users, kpis.audience_size)
     st.caption(f"{fmt.percent(share)} of the audience")
 with converted:
     widgets.count_metric(figures.label("conversions"), kpis.conversions, "conversions")
