@@ -1,13 +1,16 @@
 """Every benchmark in one go (`make bench`): prints figures, never fails on a speed.
 
-    python -m benchmarks.run [--skip-postgres] [--skip-10m] [--skip-browser]
-        [--skip-vendor] [--no-readme]
+    python -m benchmarks.run [--skip-postgres] [--skip-10m] [--skip-clickhouse]
+        [--skip-browser] [--skip-vendor] [--no-readme]
 
 1. builds (or reuses, under /tmp/campaign-bench) the deterministic demo with 1 million and
    10 million events in DuckDB, and the 1-million demo in a throwaway PostgreSQL 15
    cluster on loopback;
 2. measures on each the floor, the report cold and warm, the naive notebook and the
-   Overview page (`benchmarks.report_bench`);
+   Overview page (`benchmarks.report_bench`); and the floor and the report cold and warm
+   on the 10M demo copied into a two-shard ClickHouse cluster on this machine
+   (`benchmarks.clickhouse_bench`; the loaded cluster is kept under /tmp, copying it the
+   first time adds 60-90 s);
 3. times the Campaigns page with 1,000 campaigns (`benchmarks.campaigns_page`), the app
    in Chromium on the default demo (`benchmarks.browser_timings`), and a 300,000-record
    Braze export's import, rate and peak RSS (`benchmarks.vendor_import`; its README figures
@@ -103,6 +106,32 @@ def _postgres(events: int) -> dict[str, Any] | None:
     return figures
 
 
+def _clickhouse(events: int) -> dict[str, Any] | None:
+    """The same DuckDB demo in a two-shard ClickHouse cluster (`benchmarks.clickhouse_bench`,
+    which keeps the loaded cluster under /tmp between runs)."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.support.clickhouse import available
+
+    if not available():
+        print("\n== ClickHouse: not installed (make system-deps), skipped", flush=True)
+        return None
+    source = scratch_directory() / f"demo-{events}.duckdb"
+    figures = _side_benchmark(
+        "benchmarks.clickhouse_bench",
+        "clickhouse.json",
+        *("--duckdb", str(source), "--events", str(events), "--campaign", CAMPAIGN),
+        *("--clickhouse-only", "--warm-runs", "2"),
+        *("--json", str(RESULTS.parent / "clickhouse.json")),
+    )
+    if figures is None:
+        return None
+    run: dict[str, Any] = figures["clickhouse_two_shards"]
+    run["copy_into_cluster_s"] = sum(figures.get("copy_into_cluster_s", {}).values())
+    run["reused_cached_cluster"] = "reused_cached_cluster" in figures
+    _print(run)
+    return run
+
+
 def _side_benchmark(module: str, json_name: str, *arguments: str) -> dict[str, Any] | None:
     """Run another benchmark script as its own process and read the JSON it writes."""
     print(f"\n== python -m {module} {' '.join(arguments)}", flush=True)
@@ -124,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
+    parser.add_argument(
+        "--skip-clickhouse", action="store_true", help="no 10M report on the two-shard cluster"
+    )
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium timings")
     parser.add_argument("--skip-vendor", action="store_true", help="no vendor import run")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
@@ -133,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = [_duckdb(1_000_000)]
     if not args.skip_10m:
         runs.append(_duckdb(10_000_000))
+        if not args.skip_clickhouse:
+            cluster_run = _clickhouse(10_000_000)
+            if cluster_run is not None:
+                runs.append(cluster_run)
     if not args.skip_postgres:
         postgres = _postgres(1_000_000)
         if postgres is not None:
