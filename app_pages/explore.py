@@ -6,9 +6,10 @@ import polars as pl
 import streamlit as st
 
 from data import vocabulary
+from metrics import figures
 from metrics.figures import help_for, is_rate
 from metrics.partial import partial_buckets
-from metrics.report_model import CampaignReport
+from metrics.report_model import CampaignReport, ConversionFigures
 from metrics.series import EXPLORABLE_FIGURES
 from ui import charts, data_access, filters, page_kit, widgets
 from ui import format as fmt
@@ -17,6 +18,9 @@ NO_SPLIT = "none"
 SPLIT_LABELS = {NO_SPLIT: "No split", **vocabulary.SPLIT_LABELS}
 
 SUMMED_SPLITS = {"variant", "action"}
+
+GOAL_FIGURES = frozenset(ConversionFigures.model_fields)
+"""Figures a campaign without a conversion goal does not have (the glossary's Conversions)."""
 
 
 def split_note(figure: str, split: str | None, report: CampaignReport) -> str | None:
@@ -89,11 +93,13 @@ right.selectbox(
     on_change=_on_split,
 )
 label = EXPLORABLE_FIGURES[figure]
+if figures.figure(figure).kind == "money":
+    label = f"{label} ({fmt.currency()})"
 if help_for(figure):
     st.caption(help_for(figure))
 
 if not widgets.no_events(report, "figures to explore"):
-    if figure == "conversions" and report.campaign.conversion_event is None:
+    if figure in GOAL_FIGURES and report.campaign.conversion_event is None:
         widgets.no_goal(report)
     else:
         with st.spinner(f"Computing {label.lower()} per {view.gran}..."):
@@ -115,7 +121,20 @@ if not widgets.no_events(report, "figures to explore"):
                 report.data_as_of,
             ),
         )
-        if line is None:
+        no_conversion_split = view.split in ("variant", "platform")
+        if (
+            line is None
+            and no_conversion_split
+            and figure in GOAL_FIGURES
+            and figure != "conversions"
+        ):
+            widgets.empty(
+                f"No {label.lower()} split by {SPLIT_LABELS[view.split].lower()}: a conversion "
+                "carries no variant or platform of its own.",
+                "Split by action (each conversion credited as on the action cards), or choose "
+                "No split; the Experiment page compares the variants' conversion rates.",
+            )
+        elif line is None:
             split = f" split by {SPLIT_LABELS[view.split].lower()}" if view.split else ""
             widgets.empty(
                 f"No {label.lower()}{split} to draw: every value is 0 or n/a in this range.",

@@ -74,10 +74,12 @@ Table = Literal[
     "sessions_daily",
     "report",
     "variant_table",
+    "explore",
 ]
 """Where a figure appears: a table of the JSON report (`sessions_daily` is
-`sessions.daily`; `report` is the report's top level), or `variant_table`, the columns the
-Experiment page's variant table adds to the report's (its verdict and intervals in words)."""
+`sessions.daily`; `report` is the report's top level), `variant_table`, the columns the
+Experiment page's variant table adds to the report's (its verdict and intervals in words),
+or `explore`, a series Explore computes for itself per bucket (not a `daily` column)."""
 
 REPORT_TABLES: dict[Table, type[BaseModel]] = {
     "kpis": report_model.Kpis,
@@ -128,8 +130,9 @@ class Figure:
 
     @property
     def has_series(self) -> bool:
-        """Whether the figure has a time series (a column of the report's `daily` rows)."""
-        return "daily" in self.tables
+        """Whether the figure has a time series (a column of the report's `daily` rows, or
+        one Explore computes per bucket)."""
+        return "daily" in self.tables or "explore" in self.tables
 
     @property
     def is_rate(self) -> bool:
@@ -151,6 +154,7 @@ FIGURES: tuple[Figure, ...] = (
         "audience_size",
         "Audience size",
         "Users who entered the campaign, treatment and control.",
+        tables=("kpis", "explore"),
         short="Audience",
         channels={"push": 3, "in_app": 3},
     ),
@@ -248,6 +252,7 @@ FIGURES: tuple[Figure, ...] = (
         "Open rate",
         "Unique opens divided by recipients.",
         "rate",
+        tables=("kpis", "explore"),
         channels={"push": 2, "email": 4},
     ),
     Figure(
@@ -287,7 +292,13 @@ FIGURES: tuple[Figure, ...] = (
         "rate",
         tables=KPI_DAILY,
     ),
-    Figure("engaged_users", "Engaged users", "Users who opened or clicked.", short="Engaged"),
+    Figure(
+        "engaged_users",
+        "Engaged users",
+        "Users who opened or clicked.",
+        tables=("kpis", "explore"),
+        short="Engaged",
+    ),
     Figure("unsubscribes", "Unsubscribes", "Times users opted out through the message."),
     # Conversions
     Figure(
@@ -313,6 +324,7 @@ FIGURES: tuple[Figure, ...] = (
         "Conversion rate",
         "Converted users divided by receivers.",
         "rate",
+        tables=("kpis", "explore"),
         channels={"push": 4, "in_app": 4, "sms": 4},
     ),
     Figure(
@@ -320,6 +332,7 @@ FIGURES: tuple[Figure, ...] = (
         "Revenue",
         "Revenue of the treatment users' conversions (no revenue counts as 0).",
         "money",
+        tables=("kpis", "explore"),
     ),
     Figure(
         "click_through_conversions",

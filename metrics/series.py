@@ -14,13 +14,14 @@ import datetime as dt
 import polars as pl
 import sqlalchemy as sa
 
+from data.bucket_users import BUCKET_USER_COLUMNS, bucket_users
 from data.catalog import campaign_actions, campaign_variants, get_campaign
 from data.conversion_queries import load_conversion_rows, split_conversion_counts
 from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
 from data.local_time import date_of_day_number
 from data.scope import Scope
 from data.vocabulary import SPLIT_COLUMNS, Granularity, SplitColumn
-from metrics.attribution import attributed_by_bucket
+from metrics.attribution import NO_ACTION, attributed_by_bucket
 from metrics.delivery import delivered_expr
 from metrics.figures import series_figures
 from metrics.rates import ratio_expr
@@ -37,8 +38,17 @@ FIRSTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "new_users": pl.Int64,
 }
 
-SERIES_COLUMNS: tuple[str, ...] = ("date", *EXPLORABLE_FIGURES)
+SERIES_COLUMNS: tuple[str, ...] = (
+    "date",
+    *(each.key for each in series_figures() if "daily" in each.tables),
+)
 """Columns of a series frame, in the order of the report's `daily` rows."""
+
+USER_SERIES: tuple[str, ...] = tuple(
+    each.key for each in series_figures() if "daily" not in each.tables
+)
+"""Figures Explore computes per bucket for itself (users, engaged users, open and conversion
+rates, revenue): not columns of the report's `daily` rows (see `user_series`)."""
 
 
 def bucket_start(day: dt.date, granularity: Granularity) -> dt.date:
@@ -205,6 +215,8 @@ def explore_series(
         raise ValueError(f"unknown figure {figure!r}: use one of {', '.join(EXPLORABLE_FIGURES)}")
     if split_by is not None and split_by not in SPLIT_COLUMNS:
         raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLIT_COLUMNS)}")
+    if figure in USER_SERIES:
+        return user_series(connection, scope, figure, split_by, granularity)
     counts = bucket_counts(connection, scope, granularity, split_by)
     firsts = (
         first_impression_buckets(connection, scope, granularity, split_by)
@@ -305,3 +317,107 @@ def split_conversion_frame(
         & (pl.col("is_control") == pl.col("split").is_in(list(control_variants)))
     )
     return chosen.select(date_of_day_number(pl.col("bucket")).alias("date"), "split", "conversions")
+
+
+def user_series(
+    connection: sa.Connection,
+    scope: Scope,
+    figure: str,
+    split_by: SplitColumn | None,
+    granularity: Granularity,
+) -> pl.DataFrame:
+    """One of USER_SERIES per bucket (and split): date, split, value.
+
+    Each bucket counts its own users (`data.bucket_users`): users of C, engaged users, and
+    the open rate (unique opens / recipients of the bucket). The conversion rate (users
+    converting in the bucket / receivers of the bucket) and revenue (treatment revenue of
+    the bucket's conversions) split by action follow the action cards' attribution; split
+    by variant or platform they are n/a (a conversion carries neither).
+    """
+    buckets = bucket_starts(scope, granularity)
+    has_delivered = campaign_has_delivered(connection, scope)
+    users = bucket_users(connection, scope, granularity, split_by, has_delivered=has_delivered)
+    converted = None
+    if figure in ("conversion_rate", "revenue"):
+        row = get_campaign(connection, scope.campaign_id)
+        if (
+            row is not None
+            and row["conversion_event"] is not None
+            and split_by
+            in (
+                None,
+                "action_id",
+            )
+        ):
+            campaign = CampaignInfo.model_validate(row)
+            assert campaign.conversion_event is not None
+            rows = load_conversion_rows(
+                connection, scope, campaign.conversion_event, campaign.conversion_window_hours
+            )
+            converted = converted_by_bucket(rows, scope.tz, granularity, by_action=bool(split_by))
+    return user_series_frame(figure, users, converted, buckets)
+
+
+def converted_by_bucket(
+    conversion_rows: pl.DataFrame, tz: str, granularity: Granularity, *, by_action: bool
+) -> pl.DataFrame:
+    """Treatment converters and revenue per local bucket of the conversion (and attributed
+    action, NO_ACTION when none): date, split, converted_users, revenue."""
+    local = pl.col("occurred_at").dt.convert_time_zone(tz).dt.date()
+    every = {"week": "1w", "month": "1mo"}.get(granularity)
+    split = pl.col("action_id").fill_null(NO_ACTION) if by_action else pl.lit("all")
+    return (
+        conversion_rows.filter(~pl.col("is_control"))
+        .group_by(
+            (local.dt.truncate(every) if every else local).alias("date"), split.alias("split")
+        )
+        .agg(
+            pl.col("user_id").n_unique().cast(pl.Int64).alias("converted_users"),
+            pl.col("revenue").fill_null(0.0).sum().cast(pl.Float64).alias("revenue"),
+        )
+    )
+
+
+def user_series_frame(
+    figure: str, users: pl.DataFrame, converted: pl.DataFrame | None, buckets: list[dt.date]
+) -> pl.DataFrame:
+    """The value of `figure` on every bucket x split value from the per-bucket users and
+    converters (None: the figure is n/a, no goal or a split a conversion does not carry).
+
+    >>> users = pl.DataFrame({"date": [dt.date(2026, 11, 2)], "split": ["all"], "users": [4],
+    ...     "engaged_users": [2], "unique_opens": [1], "recipients": [4], "receivers": [4]})
+    >>> converted = pl.DataFrame({"date": [dt.date(2026, 11, 3)], "split": ["all"],
+    ...     "converted_users": [1], "revenue": [9.5]})
+    >>> days = [dt.date(2026, 11, 2), dt.date(2026, 11, 3)]
+    >>> user_series_frame("open_rate", users, converted, days)["value"].to_list()
+    [0.25, None]
+    >>> user_series_frame("revenue", users, converted, days)["value"].to_list()
+    [0.0, 9.5]
+    """
+    splits = set(users["split"].to_list())
+    if converted is not None:
+        splits |= set(converted["split"].to_list())
+    grid = pl.DataFrame({"date": buckets}, schema={"date": pl.Date}).join(
+        pl.DataFrame({"split": sorted(splits) or ["all"]}, schema={"split": pl.String}),
+        how="cross",
+    )
+    frame = grid.join(users, on=["date", "split"], how="left").with_columns(
+        pl.col(BUCKET_USER_COLUMNS).fill_null(0)
+    )
+    if converted is None:
+        frame = frame.with_columns(
+            pl.lit(None, pl.Int64).alias("converted_users"),
+            pl.lit(None, pl.Float64).alias("revenue"),
+        )
+    else:
+        frame = frame.join(converted, on=["date", "split"], how="left").with_columns(
+            pl.col("converted_users").fill_null(0), pl.col("revenue").fill_null(0.0)
+        )
+    values = {
+        "audience_size": pl.col("users").cast(pl.Float64),
+        "engaged_users": pl.col("engaged_users").cast(pl.Float64),
+        "open_rate": ratio_expr(pl.col("unique_opens"), pl.col("recipients")),
+        "conversion_rate": ratio_expr(pl.col("converted_users"), pl.col("receivers")),
+        "revenue": pl.col("revenue"),
+    }
+    return frame.sort("split", "date").select("date", "split", values[figure].alias("value"))

@@ -176,7 +176,9 @@ def test_no_screen_keeps_its_own_set_of_rate_figures() -> None:
 def test_explore_lists_the_series_figures_of_the_registry_in_the_reports_order() -> None:
     assert {each.key: each.label for each in figures.series_figures()} == EXPLORABLE_FIGURES
     assert tuple(DailyRow.model_fields) == SERIES_COLUMNS
-    assert {key for key in EXPLORABLE_FIGURES if figures.is_rate(key)} == {"ctr", "dismissal_rate"}
+    rates = {key for key in EXPLORABLE_FIGURES if figures.is_rate(key)}
+    # Explore's own per-bucket series (issue 10) add the open and conversion rates
+    assert rates == {"ctr", "dismissal_rate", "open_rate", "conversion_rate"}
 
 
 UNSUBSCRIBE_RATE = Figure(
