@@ -42,6 +42,7 @@ system-deps:
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: system-deps install-dev lint
 	$(PY) -m pytest -n 2 --dist loadgroup

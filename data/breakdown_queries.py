@@ -24,13 +24,15 @@ from data.frames import fetch_frame
 from data.schema import users
 from data.scope import Scope
 
-PLATFORM_DEVICE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "platform": pl.String,
-    "device_model": pl.String,
-    "impressions": pl.Int64,
-    "opens": pl.Int64,
-    "clicks": pl.Int64,
-}
+PLATFORM_DEVICE_SCHEMA = pl.Schema(
+    {
+        "platform": pl.String,
+        "device_model": pl.String,
+        "impressions": pl.Int64,
+        "opens": pl.Int64,
+        "clicks": pl.Int64,
+    }
+)
 
 
 def platform_device_counts(connection: sa.Connection, scope: Scope) -> pl.DataFrame:

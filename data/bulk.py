@@ -13,6 +13,8 @@ import uuid
 import polars as pl
 import sqlalchemy as sa
 
+from data.database import duckdb_driver, psycopg_driver
+
 COPY_CHUNK_ROWS = 500_000
 
 
@@ -52,10 +54,10 @@ def _duckdb_insert(connection: sa.Connection, table_name: str, frame: pl.DataFra
     a 500,000-record file peaked at 1,054 MB. A relation's query releases the frame when
     the statement ends.
     """
-    raw = connection.connection.driver_connection
+    raw = duckdb_driver(connection)
     view = f"bulk_{uuid.uuid4().hex}"
     columns = ", ".join(_quoted(connection, name) for name in frame.columns)
-    source = raw.from_arrow(frame.to_arrow())  # type: ignore[union-attr]
+    source = raw.from_arrow(frame.to_arrow())
     source.query(
         view,
         f"INSERT INTO {_quoted(connection, table_name)} ({columns}) SELECT {columns} FROM {view}",
@@ -63,14 +65,14 @@ def _duckdb_insert(connection: sa.Connection, table_name: str, frame: pl.DataFra
 
 
 def _postgres_copy(connection: sa.Connection, table_name: str, frame: pl.DataFrame) -> None:
-    raw = connection.connection.driver_connection
+    raw = psycopg_driver(connection)
     columns = ", ".join(_quoted(connection, name) for name in frame.columns)
     statement = f"COPY {_quoted(connection, table_name)} ({columns}) FROM STDIN WITH (FORMAT csv)"
     # CSV keeps NULL (empty unquoted) apart from the empty string (quoted "").
     as_text = frame.with_columns(
         pl.col(pl.Datetime).dt.to_string("%Y-%m-%dT%H:%M:%S%.f+00:00"),
     )
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for offset in range(0, as_text.height, COPY_CHUNK_ROWS):
             chunk = as_text.slice(offset, COPY_CHUNK_ROWS)
             buffer = io.BytesIO()

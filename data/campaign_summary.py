@@ -29,6 +29,7 @@ functions the report uses.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -74,19 +75,21 @@ USER_COLUMNS: tuple[str, ...] = (
 )
 """Distinct-user counts of the summary (the glossary's keys where it has one)."""
 
-SUMMARY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "campaign_id": pl.String,
-    "name": pl.String,
-    "channel": pl.String,
-    "started_at": pl.Datetime("us", "UTC"),
-    "ended_at": pl.Datetime("us", "UTC"),
-    "conversion_event": pl.String,
-    "start": pl.Date,
-    "end": pl.Date,
-    "has_delivered": pl.Boolean,
-    **dict.fromkeys(COUNT_COLUMNS, pl.Int64),
-    **dict.fromkeys(USER_COLUMNS, pl.Int64),
-}
+SUMMARY_SCHEMA = pl.Schema(
+    {
+        "campaign_id": pl.String(),
+        "name": pl.String(),
+        "channel": pl.String(),
+        "started_at": pl.Datetime("us", "UTC"),
+        "ended_at": pl.Datetime("us", "UTC"),
+        "conversion_event": pl.String(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "has_delivered": pl.Boolean(),
+        **dict.fromkeys(COUNT_COLUMNS, pl.Int64()),
+        **dict.fromkeys(USER_COLUMNS, pl.Int64()),
+    }
+)
 
 _CONTROL_BITS = TYPE_BITS["control"] | CONTROL_ENTRY_BIT
 
@@ -343,7 +346,9 @@ def _with_delivered() -> sa.Subquery:
     )
 
 
-def summary_query(ranges: sa.CTE, *, exclude_test_users: bool, exclude_machine: bool) -> sa.Select:
+def summary_query(
+    ranges: sa.CTE, *, exclude_test_users: bool, exclude_machine: bool
+) -> sa.Select[Any]:
     """One row per campaign of `ranges`: has_delivered, COUNT_COLUMNS and USER_COLUMNS."""
     events = _events(ranges, exclude_test_users=exclude_test_users, exclude_machine=exclude_machine)
     counts = _counts(events)

@@ -15,6 +15,8 @@ import re
 import polars as pl
 import sqlalchemy as sa
 
+from data.database import driver_connection
+
 CHUNK_ROWS = 500_000
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,7 +48,7 @@ def clickhouse_insert(connection: sa.Connection, table_name: str, frame: pl.Data
     names = [table_name, *frame.columns]
     if not all(_NAME.match(name) for name in names):
         raise ValueError(f"not ClickHouse identifiers: {names}")
-    transport = connection.connection.driver_connection.transport  # type: ignore[union-attr]
+    transport = driver_connection(connection).transport
     head = f"INSERT INTO {table_name} ({', '.join(frame.columns)}) FORMAT TabSeparated\n"
     for offset in range(0, frame.height, CHUNK_ROWS):
         text = _as_text(frame.slice(offset, CHUNK_ROWS)).write_csv(

@@ -66,14 +66,15 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
                 return f"countIf({condition})"
             counted = self.process(arguments[0], **kw)
             return f"countIf(({counted}) IS NOT NULL AND ({condition}))"
-        arguments = ", ".join(self.process(argument, **kw) for argument in function.clauses)
-        return f"{function.name}If({arguments}, {condition})"
+        listed = ", ".join(self.process(argument, **kw) for argument in function.clauses)
+        return f"{function.name}If({listed}, {condition})"
 
     def visit_count_func(self, fn: Any, **kw: Any) -> str:
         distinct = _distinct_argument(fn)
         if distinct is not None:
             return f"uniqExact({self.process(distinct, **kw)})"
-        return super().visit_count_func(fn, **kw)
+        written: str = super().visit_count_func(fn, **kw)
+        return written
 
     def visit_bit_or_func(self, fn: Any, **kw: Any) -> str:
         return f"groupBitOr{self.function_argspec(fn, **kw)}"
@@ -87,7 +88,8 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
     def visit_extract(self, extract: Any, **kw: Any) -> str:
         if extract.field == "epoch":
             return f"toUnixTimestamp({self.process(extract.expr, **kw)})"
-        return super().visit_extract(extract, **kw)
+        written: str = super().visit_extract(extract, **kw)
+        return written
 
     def visit_select(self, select_stmt: Any, **kw: Any) -> str:
         """Plain subqueries merged into the query reading them (`data.clickhouse_flatten`),
@@ -181,7 +183,8 @@ class CampaignClickHouseCompiler(ClickHouseSQLCompiler):
             # The joins name the CTE: the cartesian-product linter must see it, not the
             # subquery made here.
             linter.froms[cte._de_clone()] = cte.name
-        return self.process(cte.element.subquery(cte.name), asfrom=True, **kw)
+        written: str = self.process(cte.element.subquery(cte.name), asfrom=True, **kw)
+        return written
 
     def visit_true(self, expr: Any, **kw: Any) -> str:
         return "1"
@@ -288,10 +291,10 @@ def install(dialect: sa.engine.Dialect) -> None:
     `/` is true division in ClickHouse (as in DuckDB), so SQLAlchemy need not cast an
     integer divisor to NUMERIC (which the driver wrote as `Decimal(None, None)`).
     """
-    dialect.statement_compiler = CampaignClickHouseCompiler  # type: ignore[misc]
+    dialect.statement_compiler = CampaignClickHouseCompiler
     type_compiler = CampaignClickHouseTypeCompiler(dialect)
-    dialect.type_compiler_instance = type_compiler  # type: ignore[misc]
-    dialect.type_compiler = type_compiler  # type: ignore[attr-defined]
+    dialect.type_compiler_instance = type_compiler
+    dialect.type_compiler = type_compiler
     dialect.div_is_floordiv = False
     dialect.campaign_sharding = {}  # type: ignore[attr-defined]
     initialize = dialect.initialize
@@ -302,4 +305,4 @@ def install(dialect: sa.engine.Dialect) -> None:
         dialect.campaign_sharding = read_sharding(connection)  # type: ignore[attr-defined]
 
     dialect.initialize = initialize_and_read_sharding  # type: ignore[method-assign]
-    dialect.colspecs = {**dialect.colspecs, sa.Interval: SecondsInterval}  # type: ignore[misc]
+    dialect.colspecs = {**dialect.colspecs, sa.Interval: SecondsInterval}

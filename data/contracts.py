@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -134,7 +135,7 @@ VALUE_RULES: dict[str, dict[str, ValueRule]] = {
 """Rules beyond the column types, from the event schema's tables."""
 
 
-def _kind(column: sa.Column) -> Kind:  # type: ignore[type-arg]
+def _kind(column: sa.Column[Any]) -> Kind:
     # Order matters: Double is a Float, and every one of these is a TypeEngine.
     column_type = column.type
     if isinstance(column_type, sa.DateTime):
@@ -150,7 +151,7 @@ def _kind(column: sa.Column) -> Kind:  # type: ignore[type-arg]
     raise TypeError(f"no import kind for {column.table.name}.{column.name} ({column_type})")
 
 
-def _default(column: sa.Column, kind: Kind) -> DefaultValue | None:  # type: ignore[type-arg]
+def _default(column: sa.Column[Any], kind: Kind) -> DefaultValue | None:
     """The server default as a Python value, so the importer fills the same value itself."""
     server_default = column.server_default
     if server_default is None:

@@ -13,11 +13,15 @@ import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import sqlalchemy as sa
 
 from data.dialect import clickhouse_options, prepare_engine
+
+if TYPE_CHECKING:
+    import duckdb
+    import psycopg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "campaigns.duckdb"
@@ -78,6 +82,40 @@ DUCKDB_WRITER_MEMORY = os.environ.get("CAMPAIGN_DUCKDB_WRITER_MEMORY_LIMIT", "4G
 """The importer's and demo generator's bulk loads sort and insert millions of rows."""
 
 
+class ExecutingConnection(Protocol):
+    """What a `connect` listener needs of a DuckDB DB-API connection: `execute`."""
+
+    def execute(self, query: str) -> object: ...
+
+
+def driver_connection(connection: sa.Connection) -> Any:
+    """The driver's own connection under `connection`, for calls SQLAlchemy does not wrap.
+
+    SQLAlchemy types it `Any | None` (None once the connection is closed): a closed
+    connection fails here, by name, not on the first attribute. The result is `Any`
+    because clickhouse-sqlalchemy's connection has no type information; DuckDB's and
+    psycopg's have their own typed accessors below.
+    """
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise sa.exc.ResourceClosedError("this connection has no driver connection (closed)")
+    return raw
+
+
+def duckdb_driver(connection: sa.Connection) -> duckdb.DuckDBPyConnection:
+    """DuckDB's connection under a SQLAlchemy one on DuckDB (Arrow, relations, interrupt).
+
+    duckdb_engine hands out a `ConnectionWrapper` that forwards every attribute to the
+    `DuckDBPyConnection` it wraps, so it is used, and typed, as that connection.
+    """
+    return cast("duckdb.DuckDBPyConnection", driver_connection(connection))
+
+
+def psycopg_driver(connection: sa.Connection) -> psycopg.Connection[Any]:
+    """psycopg's connection under a SQLAlchemy one on PostgreSQL (for `COPY`)."""
+    return cast("psycopg.Connection[Any]", driver_connection(connection))
+
+
 def _duckdb_settings(engine: sa.Engine, memory_limit: str) -> sa.Engine:
     """Set DuckDB's threads, memory limit and quiet output on every new connection.
 
@@ -93,9 +131,9 @@ def _duckdb_settings(engine: sa.Engine, memory_limit: str) -> sa.Engine:
     ]
 
     @sa.event.listens_for(engine, "connect")
-    def _configure(connection: object, _record: object) -> None:
+    def _configure(connection: ExecutingConnection, _record: object) -> None:
         for statement in statements:
-            connection.execute(statement)  # type: ignore[attr-defined]
+            connection.execute(statement)
 
     return engine
 
@@ -220,8 +258,8 @@ def create_reader_engine(url: str) -> sa.Engine:
             options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
         engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     else:
-        options = clickhouse_options(url, reader=True, timeout_seconds=timeout)
-        engine = prepare_engine(sa.create_engine(url, pool_pre_ping=True, **options))
+        settings = clickhouse_options(url, reader=True, timeout_seconds=timeout)
+        engine = prepare_engine(sa.create_engine(url, pool_pre_ping=True, **settings))
     return _with_timeout(engine, timeout)
 
 

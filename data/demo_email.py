@@ -13,7 +13,7 @@ import datetime as dt
 
 import numpy as np
 
-from data.demo_events import CampaignEvents, conversion_batch, event_batch, masked
+from data.demo_events import CampaignEvents, Labels, conversion_batch, event_batch, masked
 from data.demo_world import HOUR, Population, at, audience, evening_opens, pick
 
 DIGEST = "email_weekly_digest"
@@ -51,7 +51,7 @@ def weekly_digest(rng: np.random.Generator, population: Population, events: int)
     base = max(30, round(events / EVENTS_PER_SUBSCRIBER))
     pool = audience(rng, population, round(base * (1 + NEW_SUBSCRIBERS_PER_RUN * RUNS)))
     out.population = pool
-    size = pool.shape[0]
+    size: int = pool.shape[0]
     joins_at_run = np.where(
         rng.random(size) < base / size, 0, rng.integers(1, RUNS, size)
     )  # most were subscribed before the first run, the rest join later
@@ -65,7 +65,7 @@ def weekly_digest(rng: np.random.Generator, population: Population, events: int)
         run_id = day.isoformat()
         send = at(day.year, day.month, day.day, SEND_HOUR)
         listed = np.flatnonzero((joins_at_run <= run) & ~left)
-        n = listed.shape[0]
+        n: int = listed.shape[0]
         users = pool[listed]
 
         def add(
@@ -75,7 +75,8 @@ def weekly_digest(rng: np.random.Generator, population: Population, events: int)
             *,
             users: np.ndarray = users,
             run_id: str = run_id,
-            **labels: object,
+            is_machine: bool = False,
+            **labels: Labels,
         ) -> None:
             out.events.append(
                 event_batch(
@@ -83,9 +84,10 @@ def weekly_digest(rng: np.random.Generator, population: Population, events: int)
                     event_type,
                     users[mask],
                     t[mask],
+                    is_machine=is_machine,
                     run_id=run_id,
                     action_id=ACTION,
-                    **labels,  # type: ignore[arg-type]
+                    **labels,
                 )
             )
 

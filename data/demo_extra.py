@@ -73,7 +73,7 @@ def extra_campaigns(rng: np.random.Generator, population: Population, count: int
             ),
             "conversion_window_hours": window_hours,
         }
-    ).cast(frame_schema(campaigns))
+    ).cast(pl.Schema(frame_schema(campaigns)))
     variant_rows = [
         (campaign_id, variant_id, f"Variant {variant_id}", variant_id == "control", share)
         for campaign_id, ab, control in zip(ids, is_ab, has_control, strict=True)

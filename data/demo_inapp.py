@@ -34,7 +34,7 @@ def onboarding(rng: np.random.Generator, population: Population, events: int) ->
     out = CampaignEvents()
     users = audience(rng, population, max(40, round(events / EVENTS_PER_USER)))
     out.population = users
-    size = users.shape[0]
+    size: int = users.shape[0]
     span = END - START
     first_seen = START + np.minimum(
         (rng.exponential(FIRST_SEEN_MEAN_DAYS, size) * DAY).astype(np.int64), span - HOUR

@@ -15,6 +15,7 @@ import polars as pl
 
 from data.demo_events import (
     CampaignEvents,
+    Labels,
     conversion_batch,
     event_batch,
     masked,
@@ -87,7 +88,7 @@ def push_message(
     rest may get an SDK receipt (platform-dependent) and an evening open, and some opens
     a click on the notification's action.
     """
-    size = users.shape[0]
+    size: int = users.shape[0]
     attempted = attempt_at >= 0
     failed = attempted & (rng.random(size) < FAILURE_RATE)
     sent = attempted & ~failed
@@ -98,7 +99,7 @@ def push_message(
     opened = delivered & on_a_good_day & (rng.random(size) < open_chance)
     clicked = opened & (rng.random(size) < CLICK_AFTER_OPEN)
 
-    def add(event_type: str, mask: np.ndarray, t: np.ndarray, **labels: object) -> None:
+    def add(event_type: str, mask: np.ndarray, t: np.ndarray, **labels: Labels) -> None:
         out.events.append(
             event_batch(
                 campaign_id,
@@ -107,7 +108,8 @@ def push_message(
                 t[mask],
                 action_id=action_id,
                 variant_id=None if variant_id is None else masked(variant_id, mask),
-                **labels,  # type: ignore[arg-type]
+                is_machine=False,  # push has no machine opens (`labels` holds text columns only)
+                **labels,
             )
         )
 
@@ -142,7 +144,7 @@ def black_friday(rng: np.random.Generator, population: Population, events: int) 
     out = CampaignEvents()
     users = audience(rng, population, max(50, round(events / EVENTS_PER_BLACK_FRIDAY_USER)))
     out.population = users
-    size = users.shape[0]
+    size: int = users.shape[0]
     variant = rng.choice(len(VARIANTS), size=size, p=np.asarray(VARIANT_SHARES))
     variant_ids = pick(VARIANTS, variant)
     # A third enter at launch, the rest trickle in as they qualify over the next 18 days.
@@ -223,7 +225,7 @@ def flash_sale(rng: np.random.Generator, population: Population, events: int) ->
     out = CampaignEvents()
     users = audience(rng, population, max(30, round(events / EVENTS_PER_FLASH_USER)))
     out.population = users
-    size = users.shape[0]
+    size: int = users.shape[0]
     entered = FLASH_START + rng.integers(0, 2 * HOUR, size)
     out.events.append(event_batch(FLASH, "entered", users, entered))
     push_message(

@@ -50,7 +50,7 @@ def sessions_frame(
         parts.append(_uniform_sessions(rng, lift.users, extra, lift.start, min(lift.end, END)))
     who = np.concatenate([p[0] for p in parts])
     started = np.concatenate([p[1] for p in parts])
-    duration = rng.lognormal(np.log(MEDIAN_SESSION_SECONDS), 0.9, who.shape[0])
+    duration = rng.lognormal(np.log(MEDIAN_SESSION_SECONDS), 0.9, len(who))
     for lift in lifts:
         member = np.zeros(population.size, dtype=bool)
         member[lift.users] = True

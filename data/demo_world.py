@@ -93,13 +93,15 @@ UTC_OFFSETS = _utc_offsets()
 def local_day(t: np.ndarray, zone: np.ndarray) -> np.ndarray:
     """Index of the local calendar day (in each user's zone) of UTC instants `t`."""
     utc_day = np.clip(t // DAY, 0, CALENDAR_DAYS - 1)
-    return (t + UTC_OFFSETS[zone, utc_day]) // DAY
+    day: np.ndarray = (t + UTC_OFFSETS[zone, utc_day]) // DAY  # numpy types indexing as Any
+    return day
 
 
 def local_to_utc(day: np.ndarray, second_of_day: np.ndarray, zone: np.ndarray) -> np.ndarray:
     """The UTC instant of local wall time `second_of_day` on local day `day` in `zone`."""
     clipped = np.clip(day, 0, CALENDAR_DAYS - 1)
-    return day * DAY + second_of_day - UTC_OFFSETS[zone, clipped]
+    instant: np.ndarray = day * DAY + second_of_day - UTC_OFFSETS[zone, clipped]
+    return instant
 
 
 # Relative open activity by local weekday, Monday first: weekends and Fridays are busier.

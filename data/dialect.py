@@ -40,7 +40,7 @@ def _date_part_epoch(element: _EpochSeconds, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(sa.func.date_part(sa.literal_column("'epoch'"), instant), **kw))
 
 
-def epoch_seconds(instant: sa.ColumnElement) -> sa.ColumnElement:
+def epoch_seconds(instant: sa.ColumnElement[dt.datetime]) -> sa.ColumnElement[float]:
     """Seconds (with fraction) since 1970-01-01 00:00 UTC of a `timestamptz` column.
 
     `EXTRACT(epoch FROM ts)` on DuckDB (a DOUBLE); `date_part('epoch', ts)` on PostgreSQL,

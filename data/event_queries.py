@@ -12,6 +12,7 @@ Exact distinct counts are what costs: the totals take them all from one per-user
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -81,7 +82,7 @@ def scoped_events(
     scope: Scope,
     *,
     event_types: Sequence[str] | None = None,
-    derived: Mapping[str, sa.ColumnElement] | None = None,
+    derived: Mapping[str, sa.ColumnElement[Any]] | None = None,
     with_user_attributes: bool = False,
     in_range: bool = True,
 ) -> sa.Subquery:
@@ -91,7 +92,7 @@ def scoped_events(
     that outer queries group by a plain column. `with_user_attributes` joins `users` for
     the platform and device fallbacks (only when asked: the join costs on big tables).
     """
-    columns: list[sa.ColumnElement] = [
+    columns: list[sa.ColumnElement[Any]] = [
         e.c.user_id,
         e.c.event_type,
         e.c.occurred_at,
@@ -146,7 +147,7 @@ def count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 
 def distinct_users_where(
     events: sa.Subquery, condition: sa.ColumnElement[bool]
-) -> sa.ColumnElement:
+) -> sa.ColumnElement[int]:
     return sa.func.count(sa.distinct(events.c.user_id)).filter(condition)
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from data.database import (
     QueryTimeoutError,
+    duckdb_driver,
     interrupt_after,
     query_timeout_seconds,
     timeout_message,
@@ -55,18 +56,18 @@ def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> 
     )
     parameters: dict[str, Any] = dict(compiled.params)
     positional = [parameters[name] for name in compiled.positiontup or []]
-    raw = connection.connection.driver_connection
+    raw = duckdb_driver(connection)
     # This bypasses SQLAlchemy's execute, so its statement timeout (an interrupt armed by
     # an engine event, see data.database) is armed here too.
     seconds = query_timeout_seconds()
-    timer = interrupt_after(seconds, raw.interrupt) if seconds else None  # type: ignore[union-attr]
+    timer = interrupt_after(seconds, raw.interrupt) if seconds else None
     # `execute` (not `sql`) because SQLAlchemy may have left a partly fetched result on
     # this connection, which DuckDB 2.0 lets only `execute` replace. The copy it warns
     # about is of a small, already reduced result.
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-            table = raw.execute(str(compiled), positional).to_arrow_table()  # type: ignore[union-attr]
+            table = raw.execute(str(compiled), positional).to_arrow_table()
     except Exception as error:
         if type(error).__name__ == "InterruptException" and seconds:
             raise QueryTimeoutError(timeout_message(seconds)) from error

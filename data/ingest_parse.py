@@ -69,7 +69,7 @@ def parse_timestamps(cells: pl.Series) -> Parsed:
     it misses go through the slower normalising pattern.
     """
     if isinstance(cells.dtype, pl.Datetime):
-        if cells.dtype.time_zone is None:  # type: ignore[union-attr]
+        if cells.dtype.time_zone is None:
             values = cells.dt.replace_time_zone("UTC")
         else:
             values = cells.dt.convert_time_zone("UTC")
@@ -110,7 +110,7 @@ def _parse_integers(cells: pl.Series) -> Parsed:
         text = cells if cells.dtype == pl.String else cells.cast(pl.String)
         values = text.str.strip_chars().cast(pl.Int64, strict=False)
     in_range = values.is_between(INTEGER_MIN, INTEGER_MAX)
-    values = values.set(~in_range.fill_null(True), None)  # type: ignore[arg-type]
+    values = values.set(~in_range.fill_null(True), None)
     return Parsed(values.alias(cells.name), _bad(cells, values))
 
 
@@ -121,7 +121,7 @@ def _parse_doubles(cells: pl.Series) -> Parsed:
         text = cells if cells.dtype == pl.String else cells.cast(pl.String)
         values = text.str.strip_chars().cast(pl.Float64, strict=False)
     # NaN and infinity are not figures anyone measured: they would poison every sum.
-    values = values.set(~values.is_finite().fill_null(True), None)  # type: ignore[arg-type]
+    values = values.set(~values.is_finite().fill_null(True), None)
     return Parsed(values.alias(cells.name), _bad(cells, values))
 
 

@@ -66,7 +66,7 @@ def _column(source: pl.DataFrame, column: ColumnContract) -> tuple[pl.Series, li
     if column.name in source.columns:
         cells = source[column.name]
         if cells.dtype == pl.String:
-            cells = cells.set(cells == "", None)  # type: ignore[arg-type]  # empty cell = NULL
+            cells = cells.set(cells == "", None)  # empty cell = NULL
     else:
         cells = pl.repeat(None, source.height, dtype=pl.String, eager=True).alias(column.name)
     parsed = parse_column(cells, column.kind)

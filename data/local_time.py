@@ -90,10 +90,12 @@ def offset_segments(tz: str, start: dt.datetime, end: dt.datetime) -> list[Offse
     return segments
 
 
-def local_seconds(instant: sa.ColumnElement, segments: list[OffsetSegment]) -> sa.ColumnElement:
+def local_seconds(
+    instant: sa.ColumnElement[dt.datetime], segments: list[OffsetSegment]
+) -> sa.ColumnElement[float]:
     """Seconds since 1970-01-01 00:00 on the zone's wall clock, for a UTC instant column."""
     if len(segments) == 1:
-        offset: sa.ColumnElement = sa.literal(segments[0].offset_seconds, sa.Integer)
+        offset: sa.ColumnElement[int] = sa.literal(segments[0].offset_seconds, sa.Integer)
     else:
         # Newest transition first: the first one the instant is at or after applies.
         whens = [
@@ -110,12 +112,14 @@ def local_seconds(instant: sa.ColumnElement, segments: list[OffsetSegment]) -> s
     return epoch_seconds(instant) + offset
 
 
-def whole_units(value: sa.ColumnElement, unit: int) -> sa.ColumnElement[int]:
+def whole_units(value: sa.ColumnElement[float], unit: int) -> sa.ColumnElement[int]:
     """floor(value / unit) as a BIGINT: whole hours or days of a count of seconds."""
     return sa.cast(sa.func.floor(value / sa.literal(unit, sa.Integer)), sa.BigInteger)
 
 
-def local_day_number(instant: sa.ColumnElement, segments: list[OffsetSegment]) -> sa.ColumnElement:
+def local_day_number(
+    instant: sa.ColumnElement[dt.datetime], segments: list[OffsetSegment]
+) -> sa.ColumnElement[int]:
     """Local calendar days since 1970-01-01 (`day_of_number` gives the date)."""
     return whole_units(local_seconds(instant, segments), SECONDS_PER_DAY)
 
@@ -183,7 +187,7 @@ def month_starts(scope: Scope) -> list[dt.date]:
 
 
 def local_bucket_number(
-    instant: sa.ColumnElement, scope: Scope, granularity: Granularity
+    instant: sa.ColumnElement[dt.datetime], scope: Scope, granularity: Granularity
 ) -> sa.ColumnElement[int]:
     """The day number of the first local day of the scope bucket holding an in-range
     instant (`day_of_number` gives its date)."""

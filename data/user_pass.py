@@ -17,6 +17,7 @@ second grouping by (user, action). Their ids are bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -115,7 +116,9 @@ def has_bits(mask: sa.ColumnElement[int], bits: int) -> sa.ColumnElement[bool]:
     return mask.bitwise_and(sa.literal(bits, sa.BigInteger)) != 0
 
 
-def or_where(condition: sa.ColumnElement[bool], bits: sa.ColumnElement[int], name: str) -> sa.Label:
+def or_where(
+    condition: sa.ColumnElement[bool], bits: sa.ColumnElement[int], name: str
+) -> sa.Label[int]:
     """bit_or of `bits` over the user's events where `condition` holds (0 when none)."""
     return sa.func.coalesce(
         sa.func.bit_or(sa.case((condition, bits), else_=sa.literal(0, sa.BigInteger))), 0
@@ -212,7 +215,7 @@ def user_counts(
     receipt = has_bits(bit, RECEIPT_MASK)
     # One mask for both type sets: in-range types in the low bits, all-time types above.
     ever_bits = bit * sa.literal(EVER_SHIFT, sa.BigInteger)
-    columns: list[sa.ColumnElement] = [
+    columns: list[sa.ColumnElement[Any]] = [
         coded.c.user_id,
         sa.func.bit_or(
             ever_bits + sa.case((in_range, bit), else_=sa.literal(0, sa.BigInteger))

@@ -23,22 +23,28 @@ from metrics.view_data import ViewData, read_view
 
 KPI_KEYS: tuple[str, ...] = ("control_users", *ConversionFigures.model_fields)
 
-ACTIONS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "action_id": pl.String,
-    "received_users": pl.Int64,
-    "attributed_conversions": pl.Int64,
-}
+ACTIONS_SCHEMA = pl.Schema(
+    {
+        "action_id": pl.String,
+        "received_users": pl.Int64,
+        "attributed_conversions": pl.Int64,
+    }
+)
 
-VARIANTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "variant_id": pl.String,
-    "users": pl.Int64,
-    "converted_users": pl.Int64,
-}
+VARIANTS_SCHEMA = pl.Schema(
+    {
+        "variant_id": pl.String,
+        "users": pl.Int64,
+        "converted_users": pl.Int64,
+    }
+)
 
-DAILY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "date": pl.Date,
-    "conversions": pl.Int64,
-}
+DAILY_SCHEMA = pl.Schema(
+    {
+        "date": pl.Date,
+        "conversions": pl.Int64,
+    }
+)
 
 
 class ConversionResult(BaseModel):

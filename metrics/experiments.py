@@ -21,7 +21,7 @@ took 1.5 s, longer than most reports).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 import polars as pl
@@ -127,7 +127,7 @@ def _exact_beats(a_v: int, b_v: int, a_c: int, b_c: int) -> float:
     four equivalent forms is shortest: P(X_v > X_c) = 1 - P(X_c > X_v), and mirroring
     x -> 1 - x swaps the two shapes and the direction.
     """
-    forms = [
+    forms: list[tuple[int, Callable[[], list[float]], bool]] = [
         (a_v, lambda: _log_beats(a_v, b_v, a_c, b_c), False),  # P(X_v > X_c)
         (a_c, lambda: _log_beats(a_c, b_c, a_v, b_v), True),  # 1 - P(X_c > X_v)
         (b_c, lambda: _log_beats(b_c, a_c, b_v, a_v), False),  # P(1-X_c > 1-X_v)
@@ -212,10 +212,13 @@ def srm_p_value(
     if total <= 0:
         return None
     shares = [allocations[variant] for variant in tested]
-    if any(share is None or not math.isfinite(share) or share < 0 for share in shares):
+    usable = [
+        share for share in shares if share is not None and math.isfinite(share) and share >= 0
+    ]
+    if len(usable) < len(shares):
         planned = [1 / len(tested)] * len(tested)
     else:
-        planned = [float(share) / sum(shares) for share in shares]  # type: ignore[arg-type]
+        planned = [float(share) / sum(usable) for share in usable]
     statistic = math.fsum(
         (seen - share * total) ** 2 / (share * total)
         for seen, share in zip(observed, planned, strict=True)
@@ -282,7 +285,8 @@ def _baseline_id(variants_meta: pl.DataFrame) -> str:
         )
         if is_control
     )
-    return controls[0] if controls else min(variants_meta["variant_id"])
+    first: str = controls[0] if controls else min(variants_meta["variant_id"])
+    return first
 
 
 def _rate(numerator: int | None, denominator: int) -> float | None:

@@ -9,7 +9,7 @@ notebook or a test gets the same answer as the screen; `ui.experiment_view` only
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from metrics.experiments import (
     SIGNIFICANCE,
@@ -20,7 +20,7 @@ from metrics.experiments import (
 )
 from metrics.report_model import Comparison, VariantRow
 
-BASELINE = "baseline"
+BASELINE: Final = "baseline"
 """The verdict column's word for the row everything is compared with."""
 
 RowVerdict = Verdict | Literal["baseline"]

@@ -202,12 +202,14 @@ def write_catalog(
             ],
         )
     for campaign_id in ids if updates else ():
+        values: dict[str, object]
+        earliest = found.campaigns[campaign_id].earliest
         if campaign_id in created_earlier:
             facts = seen.campaigns[campaign_id]
             values = {"name": facts.name or campaign_id, "channel": facts.channel()}
             values["started_at"] = facts.earliest
-        elif campaign_id in stored and found.campaigns[campaign_id].earliest < stored[campaign_id]:
-            values = {"started_at": found.campaigns[campaign_id].earliest}
+        elif campaign_id in stored and earliest is not None and earliest < stored[campaign_id]:
+            values = {"started_at": earliest}
         else:
             continue
         connection.execute(
@@ -271,16 +273,17 @@ def _write_actions(
     for campaign_id, action_id in new:
         positions = stored.setdefault(campaign_id, {})
         facts = found.actions[(campaign_id, action_id)]
+        position = max(positions.values(), default=0) + 1
         rows.append(
             {
                 "campaign_id": campaign_id,
                 "action_id": action_id,
                 "name": facts.name or action_id,
                 "channel": facts.channel or seen.campaigns[campaign_id].channel(),
-                "position": max(positions.values(), default=0) + 1,
+                "position": position,
             }
         )
-        positions[action_id] = rows[-1]["position"]
+        positions[action_id] = position
     if rows:
         connection.execute(actions.insert(), rows)
 

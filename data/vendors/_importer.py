@@ -146,16 +146,17 @@ def _import_on_clickhouse(
     `entered` rows, users, campaigns, variants and actions from every file at once.
     """
     with engine.connect() as connection:
-        run = _Run(staged=ClickHouseDerivations(connection))
+        staged = ClickHouseDerivations(connection)
+        run = _Run(staged=staged)
         try:
             with _bar(total, show) as bar:
                 results = []
                 for index, path in enumerate(files):
-                    run.staged.start_file(index)
+                    staged.start_file(index)
                     results.append(_import_file(engine, path, options, run, bar))
-            derived = run.staged.finish()
+            derived = staged.finish()
         finally:
-            run.staged.close()
+            staged.close()
         for index, result in enumerate(results):
             if result.error is None:
                 result.derived = derived.get(index, 0)

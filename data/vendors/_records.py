@@ -14,12 +14,13 @@ in the middle is one rejected record.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from data.ingest_read import FileError
 
@@ -75,10 +76,10 @@ class ExportFile:
             )
         self.path = path
         self.size = path.stat().st_size
-        self._raw: IO[bytes] = path.open("rb")
+        self._raw: io.BufferedReader = path.open("rb")
         magic = self._raw.read(2)
         self._raw.seek(0)
-        self._stream: IO[bytes] = (
+        self._stream: io.BufferedIOBase = (
             gzip.GzipFile(fileobj=self._raw, mode="rb") if magic == _GZIP_MAGIC else self._raw
         )
 
@@ -148,18 +149,18 @@ def verify_whole(path: Path) -> None:
                     last = line
         except (EOFError, gzip.BadGzipFile, zlib.error) as error:
             raise FileError(f"the gzip stream is damaged or truncated: {error}") from error
-    for line, problem in ((first, "first"), (last, "last")):
-        if line is None:
+    for sample, problem in ((first, "first"), (last, "last")):
+        if sample is None:
             return
         try:
-            json.loads(line.strip())
+            json.loads(sample.strip())
         except ValueError as error:
             if problem == "first":
                 raise FileError(
                     f"not JSON: the first line is not a JSON record ({error}); "
                     "the importer reads one JSON record per line"
                 ) from error
-            if not line.endswith(b"\n"):
+            if not sample.endswith(b"\n"):
                 raise FileError("the last line is cut short; the file looks truncated") from error
 
 

@@ -95,6 +95,7 @@ def map_record(record: dict[str, Any], source_tz: str = "UTC") -> Mapped:
     device_model = text(field(record, "deviceInfo", "model"))
     if kind is None:
         return _behaviour(record, event_name, properties, user_id, occurred_at)
+    assert campaign_id is not None  # a message event without one was skipped above
     columns: dict[str, Any] = {}
     if event_name == "Notification Viewed" and channel == "email":
         kind = "opened"

@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from data.database import (
+    ExecutingConnection,
     create_writer_engine,
     duckdb_file,
     resolve_database_url,
@@ -126,8 +127,8 @@ def limit_duckdb_memory(engine: sa.Engine, memory_limit: str) -> sa.Engine:
     statement = "SET memory_limit = '" + memory_limit.replace("'", "") + "'"
 
     @sa.event.listens_for(engine, "connect")
-    def _limit(connection: object, _record: object) -> None:
-        connection.execute(statement)  # type: ignore[attr-defined]
+    def _limit(connection: ExecutingConnection, _record: object) -> None:
+        connection.execute(statement)
 
     return engine
 
