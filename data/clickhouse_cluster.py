@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from data.dialect import driver_errors_as_sqlalchemy
 from data.schema import TABLES
 
 _DISTRIBUTED = re.compile(
@@ -75,7 +76,7 @@ def shard_numbers(connection: sa.Connection, cluster: str) -> tuple[set[int], se
 
 
 def _truncate(url: str, names: Sequence[str]) -> None:
-    engine = sa.create_engine(url)
+    engine = driver_errors_as_sqlalchemy(sa.create_engine(url))
     try:
         with engine.connect() as connection:
             for name in names:
@@ -88,7 +89,7 @@ def empty_tables(url: str, shard_urls: Sequence[str]) -> None:
     """Delete every row of our tables at `url`: on one server its tables, on a cluster the
     local tables on each of `shard_urls`, which must cover every shard (checked first, so
     nothing is emptied when one is missing)."""
-    engine = sa.create_engine(url)
+    engine = driver_errors_as_sqlalchemy(sa.create_engine(url))
     try:
         with engine.connect() as connection:
             distributed = distributed_tables(connection)
@@ -109,7 +110,7 @@ def empty_tables(url: str, shard_urls: Sequence[str]) -> None:
     wanted: set[int] = set()
     covered: set[int] = set()
     for shard_url in shard_urls:
-        engine = sa.create_engine(shard_url)
+        engine = driver_errors_as_sqlalchemy(sa.create_engine(shard_url))
         try:
             with engine.connect() as connection:
                 every, local = shard_numbers(connection, cluster)

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from data.dialect import driver_errors_as_sqlalchemy
 from data.schema import metadata
 
 LOCAL_SUFFIX = "_local"
@@ -138,7 +139,7 @@ def cluster_statements(cluster: str, database: str) -> list[str]:
 
 
 def _run(url: str, statements: Sequence[str]) -> None:
-    engine = sa.create_engine(url)
+    engine = driver_errors_as_sqlalchemy(sa.create_engine(url))
     try:
         with engine.connect() as connection:
             for statement in statements:

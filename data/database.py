@@ -207,6 +207,21 @@ def _duckdb_interrupt_after(engine: sa.Engine, seconds: float) -> None:
             timer.cancel()
 
 
+def _connection_info(connection: sa.Connection | None) -> dict[Any, Any]:
+    """The connection's `info`, or an empty one where there is none.
+
+    The first connection's set-up (the dialect asking the server's version) runs on a bare
+    DB-API connection whose `info` raises NotImplementedError; raised from an error handler,
+    that replaced the real failure (ClickHouse unreachable read as a version comparison).
+    """
+    if connection is None:
+        return {}
+    try:
+        return connection.info
+    except NotImplementedError:
+        return {}
+
+
 def _with_timeout(engine: sa.Engine, seconds: float | None) -> sa.Engine:
     """Turn a cancelled statement into a `QueryTimeoutError` that says what happened."""
     if seconds is None:
@@ -216,7 +231,7 @@ def _with_timeout(engine: sa.Engine, seconds: float | None) -> sa.Engine:
 
     @sa.event.listens_for(engine, "handle_error")
     def _translate(context: sa.engine.ExceptionContext) -> BaseException | None:
-        timer = context.connection.info.pop("campaign_timer", None) if context.connection else None
+        timer = _connection_info(context.connection).pop("campaign_timer", None)
         if timer is not None:
             timer.cancel()
         if _is_cancelled(context.original_exception):

@@ -124,6 +124,7 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
     from data import clickhouse_sql
 
     clickhouse_sql.install(engine.dialect)
+    driver_errors_as_sqlalchemy(engine)
     _read_utc_datetimes()
 
     @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
@@ -138,3 +139,63 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
         return statement, _clickhouse_parameters(parameters)
 
     return engine
+
+
+def driver_errors_as_sqlalchemy(engine: sa.Engine) -> sa.Engine:
+    """Make a ClickHouse engine fail as DuckDB's and PostgreSQL's do: with SQLAlchemy errors.
+
+    clickhouse-sqlalchemy's HTTP driver raises its own `DatabaseException` (the server
+    answered with an error, a shard down included) and lets `requests`' errors through
+    (nothing answers at all), neither of which SQLAlchemy wraps. Every command and the
+    app's banner already say "the database could not be reached" for a SQLAlchemy error;
+    translating here, once per engine, keeps them from each learning the driver's types.
+    A failure to connect becomes `OperationalError` whose reason is the socket's own
+    ("[Errno 111] Connection refused"), not a line of urllib3's retry bookkeeping.
+    """
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _translate(context: sa.engine.ExceptionContext) -> BaseException | None:
+        return clickhouse_error(context.original_exception, context.statement, context.parameters)
+
+    return engine
+
+
+def clickhouse_error(
+    error: BaseException, statement: str | None = None, parameters: Any = None
+) -> sa.exc.DBAPIError | None:
+    """The SQLAlchemy error a ClickHouse driver failure stands for; None for anything else.
+
+    >>> from requests.exceptions import ConnectionError
+    >>> refused = ConnectionError(ConnectionRefusedError(111, "Connection refused"))
+    >>> str(clickhouse_error(refused).orig)
+    '[Errno 111] Connection refused'
+    """
+    from clickhouse_sqlalchemy.exceptions import DatabaseException
+    from requests.exceptions import RequestException
+
+    if isinstance(error, DatabaseException):
+        return sa.exc.OperationalError(statement, parameters, error)
+    if isinstance(error, RequestException):
+        return sa.exc.OperationalError(statement, parameters, _root_cause(error))
+    return None
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost error under a `requests` one: through the exception's cause, urllib3's
+    `reason` and the wrapped first argument, as deep as they go (never in circles)."""
+    seen = {id(error)}
+    while True:
+        reason = getattr(error, "reason", None)
+        first = error.args[0] if error.args else None
+        inner = next(
+            (
+                each
+                for each in (error.__cause__, reason, first)
+                if isinstance(each, BaseException) and id(each) not in seen
+            ),
+            None,
+        )
+        if inner is None:
+            return error
+        seen.add(id(inner))
+        error = inner
