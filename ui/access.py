@@ -29,11 +29,15 @@ MAX_LINK_LENGTH = 4096
 MAX_VALUE_LENGTH = 200
 
 
-def _normalized(values: Iterable[object] | str | None) -> set[str]:
+def _normalized(values: object) -> set[str]:
+    """An allow-list's entries from the secrets (any TOML value), trimmed and lower-cased;
+    a lone string is one entry."""
     if values is None:
         return set()
     if isinstance(values, str):
         values = [values]
+    if not isinstance(values, Iterable):
+        raise TypeError(f"an [access] allow-list must be a list of strings, not {values!r}")
     return {str(value).strip().lower() for value in values if str(value).strip()}
 
 
@@ -58,8 +62,8 @@ def is_allowed(
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain or "@" in local or any(c.isspace() for c in address):
         return False
-    emails = _normalized(access.get("allowed_emails"))  # type: ignore[arg-type]
-    domains = {name.lstrip("@") for name in _normalized(access.get("allowed_domains"))}  # type: ignore[arg-type]
+    emails = _normalized(access.get("allowed_emails"))
+    domains = {name.lstrip("@") for name in _normalized(access.get("allowed_domains"))}
     return address in emails or domain in domains
 
 

@@ -64,13 +64,10 @@ def bucket_axis(
     return alt.X("date:T", title=title or axis_title, axis=axis)
 
 
-def _midnights_ms(days: Sequence[object]) -> list[int]:
-    """Dates as the epoch milliseconds Vega reads "YYYY-MM-DD" as (UTC midnight)."""
+def _midnights_ms(days: Sequence[object]) -> list[alt.DateTime]:
+    """Dates as Vega-Lite date-times at UTC midnight, where Vega reads "YYYY-MM-DD"."""
     unique = sorted({dt.date.fromisoformat(str(day)[:10]) for day in days})
-    return [
-        int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
-        for day in unique
-    ]
+    return [alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True) for day in unique]
 
 
 def _date_axis(title: str = "Local date", bars: bool = False) -> alt.X:
@@ -203,7 +200,7 @@ def multi_line(
                 alt.Tooltip("value:Q", title="Value", format=value_format),
                 *partial_tooltip,
             ],
-            **partial_encoding,  # type: ignore[arg-type]
+            **partial_encoding,
         )
     )
 
@@ -265,14 +262,23 @@ def message_trend(
     Without `channel`, the figures that have some value in the frame. None when nothing
     happened in the range.
     """
-    shape = {"partial": partial, "granularity": granularity}
     if channel in CHANNEL_TREND:
         wanted = CHANNEL_TREND[channel]
         measures = {key: name for key, name in TREND_MEASURES.items() if key in wanted}
         if not has_values(frame, list(measures)):
             return None
-        return multi_line(frame, measures, "Message trend", "Count", keep=wanted, **shape)  # type: ignore[arg-type]
-    return multi_line(frame, TREND_MEASURES, "Message trend", "Count", **shape)  # type: ignore[arg-type]
+        return multi_line(
+            frame,
+            measures,
+            "Message trend",
+            "Count",
+            keep=wanted,
+            partial=partial,
+            granularity=granularity,
+        )
+    return multi_line(
+        frame, TREND_MEASURES, "Message trend", "Count", partial=partial, granularity=granularity
+    )
 
 
 def deliveries_per_day(
@@ -297,7 +303,7 @@ def deliveries_per_day(
                 alt.Tooltip("deliveries:Q", title="Deliveries", format=","),
                 *partial_tooltip,
             ],
-            **partial_encoding,  # type: ignore[arg-type]
+            **partial_encoding,
         )
     )
     average_frame = pl.DataFrame({"average": [average], "label": ["Daily average"]})
@@ -434,7 +440,7 @@ def sessions_chart(
             alt.Tooltip(f"{measure}:Q", title=y_title, format=value_format),
             *partial_tooltip,
         ],
-        **partial_encoding,  # type: ignore[arg-type]
+        **partial_encoding,
     )
     return with_campaign_start(chart, campaign_start, title=title)
 
@@ -545,7 +551,7 @@ def explore_line(
     return (
         alt.Chart(frame, title=f"{figure_label}, {BUCKETS.get(granularity, BUCKETS['day'])[0]}")
         .mark_line(point=True)
-        .encode(**encoding, tooltip=tooltip)  # type: ignore[arg-type]
+        .encode(**encoding, tooltip=tooltip)
     )
 
 

@@ -88,7 +88,7 @@ def in_zone(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
         return frame
     return frame.with_columns(
         pl.col(key).dt.replace_time_zone("UTC").dt.convert_time_zone(tz)
-        if frame.schema[key].time_zone is None  # type: ignore[union-attr]
+        if frame.schema[key].time_zone is None
         else pl.col(key).dt.convert_time_zone(tz)
         for key in instants
     )

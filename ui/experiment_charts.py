@@ -155,7 +155,7 @@ def variant_trend_chart(
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            **partial_encoding,  # type: ignore[arg-type]
+            **partial_encoding,
             x=bucket_axis(
                 granularity,
                 title="Date" if granularity == "day" else None,

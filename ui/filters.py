@@ -250,8 +250,8 @@ def sidebar_filters(
         )
 
     action_ids = actions["action_id"].to_list() if actions is not None and actions.height else []
-    if action_ids:
-        action_names = dict(zip(action_ids, actions["name"].to_list(), strict=True))  # type: ignore[index]
+    if action_ids and actions is not None:
+        action_names = dict(zip(action_ids, actions["name"].to_list(), strict=True))
         _prime("f_action", view.action or ALL_ACTIONS)
         st.selectbox(
             "Action",

@@ -205,10 +205,10 @@ def table(
     event = st.dataframe(
         columns.in_zone(frame, view.tz),
         hide_index=hide_index,
-        column_config=columns.merged(columns.column_config(frame, view.tz), column_config),  # type: ignore[arg-type]
+        column_config=columns.merged(columns.column_config(frame, view.tz), column_config),
         column_order=column_order,
-        on_select=on_select,  # type: ignore[arg-type]
-        selection_mode=selection_mode,  # type: ignore[arg-type]
+        on_select=on_select,
+        selection_mode=selection_mode,
         key=key,
         width="stretch",
         placeholder=fmt.NOT_AVAILABLE,  # a missing value reads "n/a", as on the cards

@@ -20,7 +20,7 @@ AUTH: dict[str, Any] = {
 
 def _signed(app: AppTest, **user: object) -> AppTest:
     app.secrets = AUTH
-    app.user = user  # type: ignore[assignment]
+    app.user = user
     return app
 
 
@@ -49,7 +49,7 @@ def test_a_user_outside_the_allow_list_sees_no_data(app: AppTest) -> None:
 
 
 def test_without_an_auth_section_nobody_is_asked_to_sign_in(app: AppTest) -> None:
-    app.user = {"is_logged_in": False}  # type: ignore[assignment]
+    app.user = {"is_logged_in": False}
     app.run()
     assert not app.exception and not app.error
     assert app.title[0].value == "Campaigns"

@@ -9,11 +9,17 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from data.demo import ensure_demo_database
 from tests.browser.server import ROOT, AppServer, start_server
+
+if TYPE_CHECKING:
+    # Typed as Playwright's own classes, as Streamlit's e2e helpers are; imported for the
+    # checker only, so a machine without Playwright still collects (and skips) the tests.
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,7 +67,7 @@ def fresh_server(browser_demo_url: str, artifacts: Path) -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         if os.environ.get("CI"):
             pytest.fail("Debian's Chromium is not installed: run `make test`, which installs it")
@@ -75,8 +81,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(  # type: ignore[attr-defined]
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, timezone_id="UTC", locale="en-GB"
     )
     tab = context.new_page()

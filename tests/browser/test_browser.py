@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from tests.browser.server import AppServer
 from ui.url_state import query_string
+
+if TYPE_CHECKING:
+    # Typed as Playwright's own classes, as Streamlit's e2e helpers are; imported for the
+    # checker only, so a machine without Playwright still collects (and skips) the tests.
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -25,74 +31,72 @@ SHARED = {
 PAGES = ["campaigns", "overview", "engagement", "conversions", "experiment", "explore", "audience"]
 
 
-def wait_for_run(page: object, title: str) -> None:
+def wait_for_run(page: Page, title: str) -> None:
     """Wait until the page's title is drawn and the script run has finished."""
-    page.get_by_role("heading", name=title, exact=True).first.wait_for()  # type: ignore[attr-defined]
-    page.locator(  # type: ignore[attr-defined]
-        '[data-testid="stApp"][data-test-script-state="notRunning"]'
-    ).wait_for()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
     # the last elements of a run are drawn a moment after it ends (skeletons until then)
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
             && !document.querySelector('[data-testid="stSkeleton"]')"""
     )
 
 
-def params_of(page: object) -> dict[str, str]:
-    query = parse_qs(urlparse(page.url).query)  # type: ignore[attr-defined]
+def params_of(page: Page) -> dict[str, str]:
+    query = parse_qs(urlparse(page.url).query)
     return {key: values[-1] for key, values in query.items()}
 
 
-def sidebar(page: object) -> object:
-    return page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
+def sidebar(page: Page) -> Locator:
+    return page.locator('[data-testid="stSidebar"]')
 
 
-def combobox_value(page: object, label: str) -> str:
+def combobox_value(page: Page, label: str) -> str:
     """The shown value of a sidebar selectbox (a combobox whose input holds the choice)."""
-    box = sidebar(page).get_by_role("combobox", name=label, exact=True)  # type: ignore[attr-defined]
+    box = sidebar(page).get_by_role("combobox", name=label, exact=True)
     return box.input_value()
 
 
-def date_range_text(page: object) -> str:
+def date_range_text(page: Page) -> str:
     """The sidebar's date range as shown, e.g. "2026-11-05–2026-11-12"."""
-    field = sidebar(page).locator('[data-testid="stDateInputField"]')  # type: ignore[attr-defined]
+    field = sidebar(page).locator('[data-testid="stDateInputField"]')
     return re.sub(r"\s+", "", field.inner_text())
 
 
-def metric_value(page: object, label: str) -> str:
-    card = page.locator('[data-testid="stMetric"]', has_text=label).first  # type: ignore[attr-defined]
+def metric_value(page: Page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]', has_text=label).first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def test_a_shared_link_opens_its_view_on_a_freshly_started_server(
-    fresh_server: AppServer, page: object, artifacts: Path
+    fresh_server: AppServer, page: Page, artifacts: Path
 ) -> None:
-    page.goto(f"{fresh_server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+    page.goto(f"{fresh_server.base_url}/overview{query_string(SHARED)}")
     wait_for_run(page, "Overview")
     assert combobox_value(page, "Campaign") == "Black Friday teaser (A/B test)"
     assert date_range_text(page) == "2026-11-05–2026-11-12"
     assert combobox_value(page, "Time zone") == "America/New_York"
     assert combobox_value(page, "Date range") == "Custom"
-    header = page.get_by_text("2026-11-05 to 2026-11-12 (America/New_York)")  # type: ignore[attr-defined]
+    header = page.get_by_text("2026-11-05 to 2026-11-12 (America/New_York)")
     assert header.first.is_visible()
     assert params_of(page) == SHARED
-    page.screenshot(path=str(artifacts / "shared-link.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts / "shared-link.png"), full_page=True)
 
 
 def test_changing_the_range_changes_a_kpi_and_the_url(
-    server: AppServer, page: object, artifacts: Path
+    server: AppServer, page: Page, artifacts: Path
 ) -> None:
     lifetime = SHARED | {"start": "2026-11-02", "end": "2026-11-22", "tz": "UTC"}
-    page.goto(f"{server.base_url}/overview{query_string(lifetime)}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/overview{query_string(lifetime)}")
     wait_for_run(page, "Overview")
     before = metric_value(page, "Messages sent")
-    sidebar(page).get_by_role("combobox", name="Date range").click()  # type: ignore[attr-defined]
-    page.get_by_role("option", name="Last 7 days").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"start=2026-11-16"))  # type: ignore[attr-defined]
+    sidebar(page).get_by_role("combobox", name="Date range").click()
+    page.get_by_role("option", name="Last 7 days").click()
+    page.wait_for_url(re.compile(r"start=2026-11-16"))
     wait_for_run(page, "Overview")
     # the campaign's newest event is on 2026-11-22, so the last 7 days are 16th..22nd
     assert params_of(page)["end"] == "2026-11-22"
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         """([label, before]) => {
             const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
                 .find(c => c.innerText.includes(label));
@@ -102,19 +106,19 @@ def test_changing_the_range_changes_a_kpi_and_the_url(
         arg=["Messages sent", before],
     )
     assert metric_value(page, "Messages sent") != before
-    page.screenshot(path=str(artifacts / "range-changed.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts / "range-changed.png"), full_page=True)
 
 
-def test_moving_to_another_page_and_back_keeps_the_filters(server: AppServer, page: object) -> None:
-    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+def test_moving_to_another_page_and_back_keeps_the_filters(server: AppServer, page: Page) -> None:
+    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")
     wait_for_run(page, "Overview")
     side = sidebar(page)
-    side.get_by_role("link", name="Engagement").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/engagement\?"))  # type: ignore[attr-defined]
+    side.get_by_role("link", name="Engagement").click()
+    page.wait_for_url(re.compile(r"/engagement\?"))
     wait_for_run(page, "Engagement")
     assert params_of(page) == SHARED
-    side.get_by_role("link", name="Overview").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/overview\?"))  # type: ignore[attr-defined]
+    side.get_by_role("link", name="Overview").click()
+    page.wait_for_url(re.compile(r"/overview\?"))
     wait_for_run(page, "Overview")
     assert params_of(page) == SHARED
     assert date_range_text(page) == "2026-11-05–2026-11-12"
@@ -123,27 +127,27 @@ def test_moving_to_another_page_and_back_keeps_the_filters(server: AppServer, pa
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_is_screenshotted(
-    server: AppServer, page: object, artifacts: Path, name: str
+    server: AppServer, page: Page, artifacts: Path, name: str
 ) -> None:
     view = SHARED | {"start": "2026-11-02", "end": "2026-11-22"}
-    page.set_viewport_size({"width": 1400, "height": 2600})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1400, "height": 2600})
     path = "" if name == "campaigns" else name  # the default page lives at the root
-    page.goto(f"{server.base_url}/{path}{query_string(view)}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/{path}{query_string(view)}")
     wait_for_run(page, name.capitalize())
     # every chart has drawn its canvas or svg
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
             .every(chart => chart.querySelector('canvas, svg.marks'))"""
     )
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    assert not page.locator('[data-testid="stException"]').count()  # type: ignore[attr-defined]
-    page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)
+    assert not page.locator('[data-testid="stException"]').count()
+    page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
 
 
 def test_the_app_follows_a_dark_system_theme(
-    server: AppServer, browser: object, artifacts: Path
+    server: AppServer, browser: Browser, artifacts: Path
 ) -> None:
-    context = browser.new_context(  # type: ignore[attr-defined]
+    context = browser.new_context(
         viewport={"width": 1400, "height": 2600}, color_scheme="dark", timezone_id="UTC"
     )
     try:
@@ -169,34 +173,34 @@ def test_the_app_follows_a_dark_system_theme(
 
 
 def test_a_kpi_card_opens_explore_with_its_figure_and_the_same_filters(
-    server: AppServer, page: object
+    server: AppServer, page: Page
 ) -> None:
-    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")
     wait_for_run(page, "Overview")
-    page.get_by_role("link", name="Explore over time").first.click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/explore\?"))  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Explore over time").first.click()
+    page.wait_for_url(re.compile(r"/explore\?"))
     wait_for_run(page, "Explore")
     # the push Overview's first explorable card is Messages sent
     assert params_of(page) == SHARED | {"figure": "messages_sent"}
-    figure = page.get_by_role("combobox", name="Figure", exact=True)  # type: ignore[attr-defined]
+    figure = page.get_by_role("combobox", name="Figure", exact=True)
     assert figure.input_value() == "Messages sent"
-    copy = sidebar(page).get_by_role("button", name=re.compile("Copy link"))  # type: ignore[attr-defined]
+    copy = sidebar(page).get_by_role("button", name=re.compile("Copy link"))
     copy.click()
-    shown = page.locator('[data-testid="stPopoverBody"] code').inner_text()  # type: ignore[attr-defined]
+    shown = page.locator('[data-testid="stPopoverBody"] code').inner_text()
     assert shown.startswith(f"{server.base_url}/explore?campaign=push_black_friday&start=")
     assert "figure=messages_sent" in shown
 
 
 def test_clicking_a_campaign_opens_its_overview_with_the_url_set(
-    server: AppServer, page: object
+    server: AppServer, page: Page
 ) -> None:
-    page.goto(f"{server.base_url}/{query_string(SHARED | {'tz': 'UTC'})}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/{query_string(SHARED | {'tz': 'UTC'})}")
     wait_for_run(page, "Campaigns")
-    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
+    grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for()
     # the selection box of the second row (rows are newest start first: the flash sale)
     grid.click(position={"x": 18, "y": 35 + 35 + 17})
-    page.wait_for_url(re.compile(r"/overview\?campaign=push_flash_no_goal"))  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/overview\?campaign=push_flash_no_goal"))
     wait_for_run(page, "Overview")
     params = params_of(page)
     # the flash sale's own default range, in the zone the Campaigns page was viewed in
@@ -204,14 +208,16 @@ def test_clicking_a_campaign_opens_its_overview_with_the_url_set(
 
 
 def test_users_in_campaign_downloads_the_audience_as_csv(
-    server: AppServer, page: object, tmp_path: Path
+    server: AppServer, page: Page, tmp_path: Path
 ) -> None:
-    page.goto(f"{server.base_url}/audience{query_string(SHARED)}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/audience{query_string(SHARED)}")
     wait_for_run(page, "Audience")
-    button = page.get_by_role("button", name=re.compile(r"Users in campaign \((.+)\)"))  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name=re.compile(r"Users in campaign \((.+)\)"))
     label = button.inner_text()
-    expected = int(re.search(r"\(([\d,]+)\)", label).group(1).replace(",", ""))  # type: ignore[union-attr]
-    with page.expect_download() as download_info:  # type: ignore[attr-defined]
+    count = re.search(r"\(([\d,]+)\)", label)
+    assert count is not None, label
+    expected = int(count.group(1).replace(",", ""))
+    with page.expect_download() as download_info:
         button.click()
     path = tmp_path / "users.csv"
     download_info.value.save_as(path)

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from benchmarks import browser_timings
 from tests.browser.server import AppServer
+
+if TYPE_CHECKING:
+    # Typed as Playwright's own classes, as Streamlit's e2e helpers are; imported for the
+    # checker only, so a machine without Playwright still collects (and skips) the tests.
+    from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -23,7 +29,7 @@ second browser session on the warm server; on a loaded 2-core machine that doubl
 
 
 def test_one_round_times_every_step(
-    server: AppServer, browser: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: AppServer, browser: Browser, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`browser` only skips the test where Chromium is missing; the script has its own."""
     output = tmp_path / "browser_timings.json"

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from data.demo_catalog import campaigns_frame
 from tests.browser.server import AppServer
 from tests.browser.test_browser import PAGES, wait_for_run
+
+if TYPE_CHECKING:
+    # Typed as Playwright's own classes, as Streamlit's e2e helpers are; imported for the
+    # checker only, so a machine without Playwright still collects (and skips) the tests.
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -38,10 +44,10 @@ CUT_OFF = """() => {
 @pytest.mark.parametrize("campaign", CAMPAIGNS)
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_no_kpi_or_header_is_cut_off_on_any_page(
-    server: AppServer, browser: object, artifacts: Path, viewport: str, campaign: str
+    server: AppServer, browser: Browser, artifacts: Path, viewport: str, campaign: str
 ) -> None:
     width, height = VIEWPORTS[viewport]
-    context = browser.new_context(  # type: ignore[attr-defined]
+    context = browser.new_context(
         viewport={"width": width, "height": height}, timezone_id="UTC", locale="en-GB"
     )
     try:
@@ -67,25 +73,23 @@ def test_no_kpi_or_header_is_cut_off_on_any_page(
         context.close()
 
 
-def test_a_typed_date_takes_effect_on_enter(server: AppServer, page: object) -> None:
+def test_a_typed_date_takes_effect_on_enter(server: AppServer, page: Page) -> None:
     """Typing a date into the range field and pressing Enter changes the figures (the field
     alone would wait for a click elsewhere)."""
     from tests.browser.test_browser import metric_value, params_of
 
     query = "campaign=push_black_friday&start=2026-11-02&end=2026-11-22&tz=UTC"
-    page.goto(f"{server.base_url}/overview?{query}")  # type: ignore[attr-defined]
+    page.goto(f"{server.base_url}/overview?{query}")
     wait_for_run(page, "Overview")
     before = metric_value(page, "Messages sent")
-    field = page.locator(  # type: ignore[attr-defined]
-        '[data-testid="stSidebar"] [data-testid="stDateInputField"]'
-    ).first
+    field = page.locator('[data-testid="stSidebar"] [data-testid="stDateInputField"]').first
     field.click(position={"x": 20, "y": 15})  # the start date's year
-    page.keyboard.type("20261110")  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"start=2026-11-10"))  # type: ignore[attr-defined]
+    page.keyboard.type("20261110")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"start=2026-11-10"))
     wait_for_run(page, "Overview")
     assert params_of(page)["end"] == "2026-11-22"
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         """(before) => {
             const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
                 .find(c => c.innerText.includes("Messages sent"));

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
+from typing import TypedDict, Unpack
 
 import sqlalchemy as sa
 
@@ -44,13 +45,23 @@ def campaign_info(
     )
 
 
-def scope(start: int = 1, end: int = 10, **filters: object) -> Scope:
+class Filters(TypedDict, total=False):
+    """The optional fields of a `Scope`: zone, exclusions and drill-downs."""
+
+    tz: str
+    exclude_test_users: bool
+    exclude_machine: bool
+    variant: str | None
+    action: str | None
+
+
+def scope(start: int = 1, end: int = 10, **filters: Unpack[Filters]) -> Scope:
     """March `start`..`end` 2026 (inclusive local dates), UTC unless `tz` is given."""
     return Scope(
         campaign_id=CAMPAIGN,
         start=dt.date(2026, 3, start),
         end=dt.date(2026, 3, end),
-        **filters,  # type: ignore[arg-type]
+        **filters,
     )
 
 

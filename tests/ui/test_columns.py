@@ -4,12 +4,21 @@ raw values (issue 10, item 11)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import pytest
 
 from ui import columns
 from ui import format as fmt
+
+
+def entries(config: dict[str, object]) -> dict[str, dict[str, Any]]:
+    """The config's columns as the dicts Streamlit's column helpers make (checked), so a
+    test can read their fields."""
+    assert all(isinstance(entry, dict) for entry in config.values())
+    return {key: entry for key, entry in config.items() if isinstance(entry, dict)}
+
 
 RUNS = pl.DataFrame(
     {
@@ -25,8 +34,8 @@ RUNS = pl.DataFrame(
 
 
 def test_columns_carry_the_registrys_names_not_keys() -> None:
-    config = columns.column_config(RUNS, "Europe/Paris")
-    labels = {key: value["label"] for key, value in config.items()}  # type: ignore[index]
+    config = entries(columns.column_config(RUNS, "Europe/Paris"))
+    labels = {key: value["label"] for key, value in config.items()}
     assert labels["endpoints_targeted"] == "Endpoints targeted"
     assert labels["first_event_at"] == "First event"
     assert labels["device_model"] == "Device model"
@@ -36,10 +45,10 @@ def test_columns_carry_the_registrys_names_not_keys() -> None:
 
 
 def test_rates_read_in_percent_and_times_without_seconds() -> None:
-    config = columns.column_config(RUNS, "UTC")
-    assert config["open_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
-    assert config["first_event_at"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"  # type: ignore[index]
-    assert "Shown in UTC" in config["first_event_at"]["help"]  # type: ignore[index]
+    config = entries(columns.column_config(RUNS, "UTC"))
+    assert config["open_rate"]["type_config"]["format"] == "percent"
+    assert config["first_event_at"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
+    assert "Shown in UTC" in config["first_event_at"]["help"]
 
 
 def test_instants_are_shown_in_the_views_zone() -> None:
@@ -54,10 +63,10 @@ def test_a_pages_help_only_column_keeps_the_registrys_label_and_format() -> None
     import streamlit as st
 
     defaults = columns.column_config(RUNS, "UTC")
-    config = columns.merged(defaults, {"open_rate": st.column_config.Column(help="Mine.")})
-    assert config["open_rate"]["label"] == "Open rate"  # type: ignore[index]
-    assert config["open_rate"]["help"] == "Mine."  # type: ignore[index]
-    assert config["open_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
+    config = entries(columns.merged(defaults, {"open_rate": st.column_config.Column(help="Mine.")}))
+    assert config["open_rate"]["label"] == "Open rate"
+    assert config["open_rate"]["help"] == "Mine."
+    assert config["open_rate"]["type_config"]["format"] == "percent"
 
 
 def test_revenue_says_its_currency(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,16 +82,18 @@ def test_a_pages_number_column_without_a_format_keeps_the_registrys_format() -> 
 
     frame = pl.DataFrame({"audience_size": [20854], "headline_rate": [0.1561]})
     defaults = columns.column_config(frame, "UTC")
-    config = columns.merged(
-        defaults, {"audience_size": st.column_config.NumberColumn("Audience", help="Users.")}
+    config = entries(
+        columns.merged(
+            defaults, {"audience_size": st.column_config.NumberColumn("Audience", help="Users.")}
+        )
     )
-    assert config["audience_size"]["label"] == "Audience"  # type: ignore[index]
-    assert config["audience_size"]["type_config"]["format"] == "localized"  # type: ignore[index]
+    assert config["audience_size"]["label"] == "Audience"
+    assert config["audience_size"]["type_config"]["format"] == "localized"
     # a rate the registry does not declare still reads in percent, never 0.1561
-    assert defaults["headline_rate"]["type_config"]["format"] == "percent"  # type: ignore[index]
+    assert entries(defaults)["headline_rate"]["type_config"]["format"] == "percent"
 
 
 def test_two_columns_with_one_short_name_get_their_full_names() -> None:
     frame = pl.DataFrame({"unique_impressions": [3], "cumulative_unique_impressions": [5]})
-    labels = [value["label"] for value in columns.column_config(frame, "UTC").values()]  # type: ignore[index]
+    labels = [value["label"] for value in entries(columns.column_config(frame, "UTC")).values()]
     assert len(set(labels)) == 2

@@ -262,9 +262,15 @@ def test_csv_download_keeps_report_keys_and_fractions():
 
 def _page(**data: object) -> None:
     """The page script AppTest runs: its source is copied alone, so it imports for itself."""
+    import polars as pl
+
+    from metrics.report_model import CampaignReport
     from ui.experiment_view import render_experiment
 
-    render_experiment(data["report"], data["trends"], "Conversions")  # type: ignore[arg-type]
+    report, trends = data["report"], data["trends"]
+    assert isinstance(report, CampaignReport)
+    assert trends is None or isinstance(trends, pl.DataFrame)
+    render_experiment(report, trends, "Conversions")
 
 
 def _run(report: CampaignReport, trends: pl.DataFrame | None = None) -> AppTest:
