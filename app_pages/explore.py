@@ -19,8 +19,9 @@ SPLIT_LABELS = {NO_SPLIT: "No split", **vocabulary.SPLIT_LABELS}
 
 SUMMED_SPLITS = {"variant", "action"}
 
+# Figures a campaign without a conversion goal does not have (the glossary's Conversions).
+# (A comment, not a docstring: Streamlit's magic would print a bare string on the page.)
 GOAL_FIGURES = frozenset(ConversionFigures.model_fields)
-"""Figures a campaign without a conversion goal does not have (the glossary's Conversions)."""
 
 
 def split_note(figure: str, split: str | None, report: CampaignReport) -> str | None:

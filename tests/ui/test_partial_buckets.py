@@ -174,5 +174,6 @@ def test_weekly_ticks_fall_on_the_weeks_mondays_not_on_sundays() -> None:
     chart = charts.explore_line(frame, "Clicks", granularity="week")
     assert chart is not None
     values = chart.to_dict()["encoding"]["x"]["axis"]["values"]
-    as_dates = [dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date() for ms in values]
+    as_dates = [dt.date(value["year"], value["month"], value["date"]) for value in values]
     assert as_dates == mondays
+    assert all(value["utc"] for value in values)
