@@ -93,7 +93,7 @@ def open_time_scatter(frame: pl.DataFrame) -> alt.Chart:
     `frame` is the report's `open_times` (date, hour, opens): when do people open?
     """
     return (
-        alt.Chart(frame, title="When messages are opened")
+        alt.Chart(frame, title="By local date and hour")
         .mark_circle(opacity=0.7)
         .encode(
             x=_date_axis(),
@@ -121,7 +121,7 @@ def punch_card(frame: pl.DataFrame) -> alt.Chart:
         .alias("day")
     )
     return (
-        alt.Chart(named, title="Opens by weekday and hour")
+        alt.Chart(named, title="By weekday and hour")
         .mark_circle()
         .encode(
             x=alt.X("hour:O", title="Local hour", scale=alt.Scale(domain=list(range(24)))),
@@ -426,7 +426,7 @@ def sessions_chart(
         return None
     titles = {
         "sessions": ("Sessions per day", "Sessions", ","),
-        "avg_session_seconds": ("Average session length per day", "Seconds", ",.0f"),
+        "avg_session_seconds": ("Average session length", "Seconds", ",.0f"),
     }
     title, y_title, value_format = titles[measure]
     frame, partial_encoding, partial_tooltip = mark_partial(frame, partial, line=kind != "bar")
