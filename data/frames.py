@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from data.database import (
     QueryTimeoutError,
@@ -51,9 +52,13 @@ def fetch_frame(
 
 
 def _fetch_duckdb_arrow(connection: sa.Connection, statement: sa.Executable) -> pl.DataFrame:
-    compiled = statement.compile(  # type: ignore[attr-defined]
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    compiled = (
+        statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        if isinstance(statement, sa.ClauseElement)
+        else None
     )
+    if not isinstance(compiled, SQLCompiler):  # a query, not DDL (every caller's is one)
+        raise TypeError(f"not a query to fetch as a frame: {statement!r}")
     parameters: dict[str, Any] = dict(compiled.params)
     positional = [parameters[name] for name in compiled.positiontup or []]
     raw = duckdb_driver(connection)

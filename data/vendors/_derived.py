@@ -17,6 +17,7 @@ carrying them. A user stored already keeps what the file does not say.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -82,7 +83,7 @@ def devices_seen(
     )
 
 
-def _temporary(name: str, *columns: sa.Column) -> sa.Table:  # type: ignore[type-arg]
+def _temporary(name: str, *columns: sa.Column[Any]) -> sa.Table:
     return sa.Table(
         f"vendor_{name}_{uuid.uuid4().hex[:12]}", sa.MetaData(), *columns, prefixes=["TEMPORARY"]
     )
@@ -240,7 +241,7 @@ class Derivations:
         )
         latest.drop(connection)
 
-    def _latest(self, value: sa.Column, at: sa.Column) -> sa.Subquery:  # type: ignore[type-arg]
+    def _latest(self, value: sa.Column[Any], at: sa.Column[Any]) -> sa.Subquery:
         """Per user, the value with the latest time among the staged batches."""
         stage = self._users
         rank = sa.func.row_number().over(
