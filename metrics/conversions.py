@@ -11,15 +11,13 @@ like with like. A campaign with no conversion goal has no conversion figures at 
 from __future__ import annotations
 
 import polars as pl
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
-from data.scope import Scope
 from data.user_pass import BITS_PER_MASK, Variant
 from metrics.attribution import attributed_conversions, through_conversions
 from metrics.rates import ratio
-from metrics.report_model import CampaignInfo, ConversionFigures
-from metrics.view_data import ViewData, read_view
+from metrics.report_model import ConversionFigures
+from metrics.view_data import ViewData
 
 KPI_KEYS: tuple[str, ...] = ("control_users", *ConversionFigures.model_fields)
 
@@ -221,10 +219,3 @@ def conversion_result(view: ViewData, tz: str) -> ConversionResult:
         daily_conversions=daily_conversions(rows, tz),
         daily_control_conversions=daily_conversions(rows, tz, control=True),
     )
-
-
-def conversion_report(
-    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
-) -> ConversionResult:
-    """Every conversion figure of `campaign` over `scope` (the view's three passes)."""
-    return conversion_result(read_view(connection, scope, campaign, "day"), scope.tz)

@@ -25,6 +25,7 @@ from data.database import QueryTimeoutError, create_reader_engine, resolve_datab
 from data.event_queries import impression_users
 from data.messages import first_line, shown_url
 from data.scope import Scope, default_range, zone_named
+from data.session_queries import load_session_buckets
 from data.user_pass import RECEIPT_MASK, TYPE_BITS
 from data.vocabulary import GRANULARITIES, Granularity
 from metrics.attribution import revenue_by_bucket
@@ -44,11 +45,12 @@ from metrics.report_model import (
     Kpis,
     RangeInfo,
     RevenueRow,
+    SessionsSummary,
     VariantRow,
 )
 from metrics.runs import link_rows, run_rows
 from metrics.series import bucket_starts, report_series
-from metrics.sessions import sessions_report
+from metrics.sessions import campaign_session_windows, summarize_sessions
 from metrics.splits import (
     device_rows,
     entered_by_variant,
@@ -220,6 +222,23 @@ def campaign_kpis(connection: sa.Connection, scope: Scope) -> Kpis:
     campaign = campaign_info(connection, scope.campaign_id)
     view = read_view(connection, scope, campaign, "day")
     return _kpis(view, conversion_result(view, scope.tz).kpis)
+
+
+def conversion_report(
+    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
+) -> ConversionResult:
+    """Every conversion figure of `campaign` over `scope` (the view's three passes)."""
+    return conversion_result(read_view(connection, scope, campaign, "day"), scope.tz)
+
+
+def sessions_report(
+    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
+) -> SessionsSummary:
+    """Sessions before and during `campaign` for its entered users, over `scope`: one read
+    of the session buckets over the windows, summarized by `metrics.sessions`."""
+    windows = campaign_session_windows(campaign, scope.range_end_utc)
+    buckets = load_session_buckets(connection, scope, *windows)
+    return summarize_sessions(buckets, *windows, scope.tz)
 
 
 def _kpis(view: ViewData, conversion_figures: dict[str, int | float | None]) -> Kpis:

@@ -12,20 +12,14 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-import sqlalchemy as sa
 
-from data.bucket_users import BUCKET_USER_COLUMNS, bucket_users
-from data.catalog import campaign_actions, campaign_variants, get_campaign
-from data.conversion_queries import load_conversion_rows, split_conversion_counts
-from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
 from data.local_time import date_of_day_number
 from data.scope import Scope
-from data.vocabulary import SPLIT_COLUMNS, Granularity, SplitColumn
-from metrics.attribution import NO_ACTION, attributed_by_bucket
+from data.vocabulary import SPLIT_COLUMNS, Granularity
+from metrics.attribution import NO_ACTION
 from metrics.delivery import delivered_expr
 from metrics.figures import series_figures
 from metrics.rates import ratio_expr
-from metrics.report_model import CampaignInfo
 from metrics.view_data import ViewData
 
 EXPLORABLE_FIGURES: dict[str, str] = {each.key: each.label for each in series_figures()}
@@ -48,7 +42,7 @@ USER_SERIES: tuple[str, ...] = tuple(
     each.key for each in series_figures() if "daily" not in each.tables
 )
 """Figures Explore computes per bucket for itself (users, engaged users, open and conversion
-rates, revenue): not columns of the report's `daily` rows (see `user_series`)."""
+rates, revenue): not columns of the report's `daily` rows (see `user_series_frame`)."""
 
 
 def bucket_start(day: dt.date, granularity: Granularity) -> dt.date:
@@ -198,113 +192,78 @@ def report_series(
     return series.drop("split")
 
 
-def explore_series(
-    connection: sa.Connection,
-    scope: Scope,
-    figure: str,
-    split_by: SplitColumn | None,
-    granularity: Granularity,
-) -> pl.DataFrame:
-    """One figure over every bucket of the range, optionally split: columns date, split, value.
-
-    split is the variant_id, platform or action_id (`(none)` for events without a variant
-    or action), or "all" without a split. Missing buckets count 0; rates over nothing are
-    null. Conversions split by platform are null: a conversion has no platform.
-    """
+def check_explorable(figure: str, split_by: str | None) -> None:
+    """Refuse a figure Explore does not draw or a split it does not know, before any read."""
     if figure not in EXPLORABLE_FIGURES:
         raise ValueError(f"unknown figure {figure!r}: use one of {', '.join(EXPLORABLE_FIGURES)}")
     if split_by is not None and split_by not in SPLIT_COLUMNS:
         raise ValueError(f"cannot split by {split_by!r}: use one of {', '.join(SPLIT_COLUMNS)}")
-    if figure in USER_SERIES:
-        return user_series(connection, scope, figure, split_by, granularity)
-    counts = bucket_counts(connection, scope, granularity, split_by)
-    firsts = (
-        first_impression_buckets(connection, scope, granularity, split_by)
-        if figure == "cumulative_unique_impressions"
-        else pl.DataFrame(schema=FIRSTS_SCHEMA)  # one distinct count less when not shown
-    )
-    splits = _split_values(connection, scope, split_by, counts, firsts)
-    conversions = None
-    if figure == "conversions" and split_by != "platform":
-        conversions = _split_conversions(connection, scope, granularity, split_by, splits)
-        if conversions is not None and split_by == "action_id":
-            # conversions no action can claim get the `(none)` line, so the lines add up
-            splits = sorted(set(splits) | set(conversions["split"].to_list()))
+
+
+def split_values(
+    split_by: str | None,
+    counts: pl.DataFrame,
+    firsts: pl.DataFrame,
+    declared: list[str],
+    chosen: str | None,
+) -> list[str]:
+    """The split values seen in range, plus every variant or action of C (`declared`, zeros
+    included), so a variant without in-range messages still gets its line; a filter on that
+    dimension (`chosen`) keeps only its own.
+
+    >>> seen = pl.DataFrame({"split": ["B"]})
+    >>> split_values("variant_id", seen, seen.clear(), ["A", "B"], None)
+    ['A', 'B']
+    >>> split_values("variant_id", seen, seen.clear(), ["A", "B"], "B")
+    ['B']
+    """
+    if split_by is None:
+        return ["all"]
+    values = set(counts["split"].to_list()) | set(firsts["split"].to_list())
+    values |= {value for value in declared if chosen in (None, value)}
+    return sorted(values) or ["all"]
+
+
+def explore_frame(
+    figure: str,
+    counts: pl.DataFrame,
+    firsts: pl.DataFrame,
+    buckets: list[dt.date],
+    *,
+    has_delivered: bool,
+    conversions: pl.DataFrame | None,
+    splits: list[str],
+) -> pl.DataFrame:
+    """One of the `daily` figures over every bucket and split value: date, split, value.
+
+    `counts` and `firsts` are per (bucket, split) as `data.event_queries` gives them
+    (`firsts` may be empty when the figure is not cumulative reach); `conversions` is None
+    when the figure has none to show (no goal, or a split a conversion does not carry).
+    """
     series = build_series(
         counts,
         firsts,
-        bucket_starts(scope, granularity),
-        has_delivered=campaign_has_delivered(connection, scope),
+        buckets,
+        has_delivered=has_delivered,
         conversions=conversions,
         splits=splits or ["all"],
     )
     return series.select("date", "split", pl.col(figure).alias("value"))
 
 
-def _split_values(
-    connection: sa.Connection,
-    scope: Scope,
-    split_by: str | None,
-    counts: pl.DataFrame,
-    firsts: pl.DataFrame,
+def with_unclaimed_split(
+    splits: list[str], split_by: str | None, conversions: pl.DataFrame | None
 ) -> list[str]:
-    """The split values seen in range, plus every variant or action of C (zeros included),
-    so a variant without in-range messages still gets its line; a filter keeps only its own.
-    """
-    if split_by is None:
-        return ["all"]
-    values = set(counts["split"].to_list()) | set(firsts["split"].to_list())
-    if split_by == "variant_id":
-        declared = campaign_variants(connection, scope.campaign_id)["variant_id"].to_list()
-        values |= {v for v in declared if scope.variant in (None, v)}
-    elif split_by == "action_id":
-        declared = campaign_actions(connection, scope.campaign_id)["action_id"].to_list()
-        values |= {a for a in declared if scope.action in (None, a)}
-    return sorted(values) or ["all"]
+    """Split by action, conversions no action can claim get their own `(none)` line, so
+    the lines add up to the campaign's conversions; any other split keeps its values."""
+    if conversions is None or split_by != "action_id":
+        return splits
+    return sorted(set(splits) | set(conversions["split"].to_list()))
 
 
-def _split_conversions(
-    connection: sa.Connection,
-    scope: Scope,
-    granularity: Granularity,
-    split_by: str | None,
-    splits: list[str],
-) -> pl.DataFrame | None:
-    """Conversions per bucket and split value, as the cards count them.
-
-    By action: each treatment conversion credited to one action, as the Conversions page's
-    action cards do (`metrics.attribution.attributed_by_bucket`), so the lines add up to the
-    campaign's conversions. By variant: the conversions of C read as if its only events
-    were that variant's (what the variant filter gives): one statement gives them for
-    every value (`data.conversion_queries.split_conversion_counts`). A control variant's
-    users are sent nothing, so its line shows the control group's conversions. None
-    without a goal.
-    """
-    row = get_campaign(connection, scope.campaign_id)
-    if row is None or row["conversion_event"] is None:
-        return None
-    campaign = CampaignInfo.model_validate(row)
-    assert campaign.conversion_event is not None
-    if split_by == "action_id":
-        rows = load_conversion_rows(
-            connection, scope, campaign.conversion_event, campaign.conversion_window_hours
-        )
-        return attributed_by_bucket(rows, scope.tz, granularity)
-    if split_by is not None and all(value == "(none)" for value in splits):
-        return None  # events without a variant are no filter value: not computed
-    counts = split_conversion_counts(
-        connection,
-        scope,
-        campaign.conversion_event,
-        campaign.conversion_window_hours,
-        granularity,
-        split_by,
-    )
-    control_variants: set[str] = set()
-    if split_by == "variant_id":
-        declared = campaign_variants(connection, scope.campaign_id)
-        control_variants = set(declared.filter(pl.col("is_control"))["variant_id"].to_list())
-    return split_conversion_frame(counts, control_variants, splits)
+def control_variant_ids(variants: pl.DataFrame) -> set[str]:
+    """The variant ids of C's control variants (a catalog frame with is_control)."""
+    return set(variants.filter(pl.col("is_control"))["variant_id"].to_list())
 
 
 def split_conversion_frame(
@@ -317,45 +276,6 @@ def split_conversion_frame(
         & (pl.col("is_control") == pl.col("split").is_in(list(control_variants)))
     )
     return chosen.select(date_of_day_number(pl.col("bucket")).alias("date"), "split", "conversions")
-
-
-def user_series(
-    connection: sa.Connection,
-    scope: Scope,
-    figure: str,
-    split_by: SplitColumn | None,
-    granularity: Granularity,
-) -> pl.DataFrame:
-    """One of USER_SERIES per bucket (and split): date, split, value.
-
-    Each bucket counts its own users (`data.bucket_users`): users of C, engaged users, and
-    the open rate (unique opens / recipients of the bucket). The conversion rate (users
-    converting in the bucket / receivers of the bucket) and revenue (treatment revenue of
-    the bucket's conversions) split by action follow the action cards' attribution; split
-    by variant or platform they are n/a (a conversion carries neither).
-    """
-    buckets = bucket_starts(scope, granularity)
-    has_delivered = campaign_has_delivered(connection, scope)
-    users = bucket_users(connection, scope, granularity, split_by, has_delivered=has_delivered)
-    converted = None
-    if figure in ("conversion_rate", "revenue"):
-        row = get_campaign(connection, scope.campaign_id)
-        if (
-            row is not None
-            and row["conversion_event"] is not None
-            and split_by
-            in (
-                None,
-                "action_id",
-            )
-        ):
-            campaign = CampaignInfo.model_validate(row)
-            assert campaign.conversion_event is not None
-            rows = load_conversion_rows(
-                connection, scope, campaign.conversion_event, campaign.conversion_window_hours
-            )
-            converted = converted_by_bucket(rows, scope.tz, granularity, by_action=bool(split_by))
-    return user_series_frame(figure, users, converted, buckets)
 
 
 def converted_by_bucket(
@@ -402,7 +322,7 @@ def user_series_frame(
         how="cross",
     )
     frame = grid.join(users, on=["date", "split"], how="left").with_columns(
-        pl.col(BUCKET_USER_COLUMNS).fill_null(0)
+        pl.exclude("date", "split").fill_null(0)
     )
     if converted is None:
         frame = frame.with_columns(

@@ -12,10 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import polars as pl
-import sqlalchemy as sa
 
-from data.scope import Scope
-from data.session_queries import load_session_buckets
 from metrics.report_model import CampaignInfo, SessionDayRow, SessionsSummary
 
 SECONDS_PER_DAY = 86_400.0
@@ -110,14 +107,13 @@ def summarize_sessions(
     )
 
 
-def sessions_report(
-    connection: sa.Connection, scope: Scope, campaign: CampaignInfo
-) -> SessionsSummary:
-    """Sessions before and during `campaign` for its entered users, over `scope`."""
-    before_start, during_start, during_end = session_windows(
+def campaign_session_windows(
+    campaign: CampaignInfo, range_end: dt.datetime
+) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """`session_windows` of `campaign` for a range ending at `range_end` (exclusive): what
+    the report reads the session buckets over, then hands to `summarize_sessions`."""
+    return session_windows(
         _aware(campaign.started_at),
         None if campaign.ended_at is None else _aware(campaign.ended_at),
-        scope.range_end_utc,
+        range_end,
     )
-    buckets = load_session_buckets(connection, scope, before_start, during_start, during_end)
-    return summarize_sessions(buckets, before_start, during_start, during_end, scope.tz)

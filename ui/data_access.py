@@ -36,9 +36,9 @@ from data.messages import first_line
 from data.scope import Scope
 from data.vocabulary import Granularity, Split, split_column
 from metrics.campaign_summary import summary_figures
+from metrics.explore_data import explore_series
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.series import explore_series
 from ui.url_state import ViewState
 
 P = ParamSpec("P")

@@ -11,7 +11,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from metrics.attribution import attributed_conversions, through_conversions
-from metrics.conversions import conversion_report
+from metrics.report import conversion_report
 from tests.metrics.conversion_fixtures import at, campaign_info, conversion, event, load, scope
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data.scope import Scope
+from metrics.explore_data import explore_series
 from metrics.report import build_report
-from metrics.series import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from metrics.conversions import conversion_report
+from metrics.report import conversion_report
 from tests.metrics.conversion_fixtures import (
     at,
     campaign_info,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.scope import Scope
-from metrics.series import explore_series
+from metrics.explore_data import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
 SCOPE = Scope(campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 2))

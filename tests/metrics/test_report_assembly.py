@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from data.scope import Scope
 from data.vocabulary import Granularity
+from metrics.explore_data import explore_series
 from metrics.report import UnknownCampaignError, build_report, campaign_kpis, default_scope
 from metrics.report_model import CampaignReport
-from metrics.series import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from data.scope import Scope
 from data.vocabulary import Granularity
+from metrics.explore_data import explore_series
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
-from metrics.series import explore_series
 from tests.conftest import WITH_CLICKHOUSE
 from tests.metrics.builders import event, load
 

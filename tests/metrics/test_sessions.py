@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from metrics.sessions import session_windows, sessions_report
+from metrics.report import sessions_report
+from metrics.sessions import session_windows
 from tests.metrics.conversion_fixtures import (
     at,
     campaign_info,

@@ -8,7 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data.scope import Scope
-from metrics.series import explore_series
+from metrics.explore_data import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
 DAY1, DAY2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
