@@ -96,7 +96,8 @@ def _read(url: str, work: Callable[[sa.Connection], R]) -> R:
         # DuckDB raises its own types (IOException, CatalogException) for a missing or
         # locked file; they are not DBAPIError when raised at connect time. ClickHouse's
         # driver raises its own DatabaseException (a shard down: "All connection tries
-        # failed"), which SQLAlchemy does not wrap either.
+        # failed"): `data.dialect` makes it an OperationalError on every statement, and
+        # this catches one raised outside a statement (the driver called directly).
         if type(error).__module__.startswith(
             ("duckdb", "_duckdb", "psycopg", "clickhouse_sqlalchemy")
         ):
