@@ -19,7 +19,6 @@ bucket = {"day": "day", "week": "week", "month": "month"}[report.granularity]
 # The first and last bucket, when the range or the campaign covers only part of them, are
 # drawn dashed and lighter, with a note in the tooltip (not as a cliff).
 partial = page_kit.partial_buckets(report, daily["date"].to_list())
-over_time = {"partial": partial, "granularity": report.granularity}
 
 st.subheader("When messages are opened")
 open_times = rows_to_frame(report.open_times, OpenTimeRow)
@@ -46,18 +45,26 @@ st.subheader(f"Message trend per {bucket}")
 widgets.cached_chart(
     report,
     "message_trend",
-    lambda: charts.message_trend(daily, report.campaign.channel, **over_time),
+    lambda: charts.message_trend(
+        daily, report.campaign.channel, partial=partial, granularity=report.granularity
+    ),
 )
 
 if report.kpis.impressions:
     left, right = st.columns(2)
     with left:
-        widgets.cached_chart(report, "rate_trend", lambda: charts.rate_trend(daily, **over_time))
+        widgets.cached_chart(
+            report,
+            "rate_trend",
+            lambda: charts.rate_trend(daily, partial=partial, granularity=report.granularity),
+        )
     with right:
         widgets.cached_chart(
             report,
             "cumulative_impressions",
-            lambda: charts.cumulative_impressions(daily, **over_time),
+            lambda: charts.cumulative_impressions(
+                daily, partial=partial, granularity=report.granularity
+            ),
         )
 else:
     widgets.empty(
@@ -66,6 +73,7 @@ else:
     )
 
 st.subheader("Endpoint deliveries per day")
+days_from: object  # what the chart's cache is keyed on: the report, or the daily series
 if report.granularity == "day":
     by_day, days_from = daily, report
 else:

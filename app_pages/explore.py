@@ -15,7 +15,7 @@ from ui import charts, data_access, filters, page_kit, widgets
 from ui import format as fmt
 
 NO_SPLIT = "none"
-SPLIT_LABELS = {NO_SPLIT: "No split", **vocabulary.SPLIT_LABELS}
+SPLIT_LABELS: dict[str, str] = dict([(NO_SPLIT, "No split"), *vocabulary.SPLIT_LABELS.items()])
 
 SUMMED_SPLITS = {"variant", "action"}
 
@@ -122,10 +122,9 @@ if not widgets.no_events(report, "figures to explore"):
                 report.data_as_of,
             ),
         )
-        no_conversion_split = view.split in ("variant", "platform")
         if (
             line is None
-            and no_conversion_split
+            and view.split in ("variant", "platform")  # no conversion carries these
             and figure in GOAL_FIGURES
             and figure != "conversions"
         ):

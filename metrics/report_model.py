@@ -9,9 +9,12 @@ prints. Rates are fractions, and None (JSON null) where the denominator is zero.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 from pydantic import BaseModel, Field
+
+from data.vocabulary import Granularity
 
 
 class CampaignInfo(BaseModel):
@@ -246,7 +249,7 @@ class CampaignReport(BaseModel):
 
     campaign: CampaignInfo
     range: RangeInfo
-    granularity: str = "day"
+    granularity: Granularity = "day"
     data_as_of: dt.datetime | None
     kpis: Kpis
     variants: list[VariantRow]
@@ -267,7 +270,7 @@ class CampaignReport(BaseModel):
     glossary's JSON report, so it is left out of the CLI's output)."""
 
 
-def rows_to_frame(rows: list[BaseModel], model: type[BaseModel]) -> pl.DataFrame:
+def rows_to_frame(rows: Sequence[BaseModel], model: type[BaseModel]) -> pl.DataFrame:
     """A frame of report rows that keeps its columns even when there are no rows."""
     if rows:
         return pl.DataFrame([row.model_dump() for row in rows])

@@ -283,14 +283,15 @@ def message_trend(
 
 def deliveries_per_day(
     frame: pl.DataFrame, column: str = "delivered", partial: set[dt.date] | None = None
-) -> alt.Chart:
+) -> alt.LayerChart | alt.FacetChart:
     """Endpoint deliveries per day as bars, with a dashed rule at the daily average.
 
     The average is in the title (and the rule's tooltip), not written over the bars, where
     it could not be read on the dark theme; partial days are lighter, with a note.
     """
     values = frame.select("date", pl.col(column).alias("deliveries"))
-    average = float(values["deliveries"].mean() or 0.0)
+    mean = values["deliveries"].mean()
+    average = float(mean) if isinstance(mean, int | float) else 0.0
     values, partial_encoding, partial_tooltip = mark_partial(values, partial, line=False)
     bars = (
         alt.Chart(values)
@@ -383,7 +384,7 @@ def breakdown_bars(
 
 def with_campaign_start(
     chart: alt.Chart, campaign_start: dt.date, title: str | None = None
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Add a dashed vertical rule, labelled "Campaign start", at `campaign_start`."""
     marker = pl.DataFrame({"date": [campaign_start], "label": ["Campaign start"]})
     rule = (
@@ -413,7 +414,7 @@ def sessions_chart(
     measure: str = "sessions",
     kind: str = "line",
     partial: set[dt.date] | None = None,
-) -> alt.LayerChart | None:
+) -> alt.LayerChart | alt.FacetChart | None:
     """Sessions per day (or average session length) before and during the campaign.
 
     `frame` is `sessions.daily` (date, sessions, avg_session_seconds). The dashed rule

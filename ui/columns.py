@@ -83,14 +83,14 @@ def _with_zone(help_text: str | None, tz: str) -> str:
 
 def in_zone(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
     """The frame with its instants as wall times of `tz` (what the screen shows)."""
-    instants = [key for key, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
+    instants = {key: dtype for key, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)}
     if not instants:
         return frame
     return frame.with_columns(
         pl.col(key).dt.replace_time_zone("UTC").dt.convert_time_zone(tz)
-        if frame.schema[key].time_zone is None
+        if dtype.time_zone is None
         else pl.col(key).dt.convert_time_zone(tz)
-        for key in instants
+        for key, dtype in instants.items()
     )
 
 

@@ -74,7 +74,7 @@ def interval_frame(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(points, schema=schema)
 
 
-def interval_plot(rows: pl.DataFrame) -> alt.LayerChart:
+def interval_plot(rows: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """Point and 95 % error bar per variant for its diff from the baseline, zero line drawn.
 
     An interval that does not cross the zero line is a difference unlikely to be chance;

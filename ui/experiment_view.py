@@ -300,6 +300,8 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
     rows = report.variants
     baseline = next(row for row in rows if row.is_baseline)
     table = variant_table(rows)
+    # Built key by key as dict[str, object] (ui.columns.merged): Streamlit's stub wants its
+    # ColumnConfig TypedDict, and checks the config itself at run time.
     config = _column_config(_baseline_label(baseline))
     # Two tables rather than one of 17 columns that scrolls sideways at laptop width: the
     # comparison (its intervals are in the plot below and the CSV), then the messages.
@@ -309,7 +311,7 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
             _coloured_verdicts(table.select(compared)),
             hide_index=True,
             column_order=compared,
-            column_config=config,
+            column_config=config,  # type: ignore[arg-type]  # see config above
             placeholder="–",
         )
         st.caption(
@@ -320,7 +322,7 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
         table.select(MESSAGE_COLUMNS),
         hide_index=True,
         column_order=MESSAGE_COLUMNS,
-        column_config=config,
+        column_config=config,  # type: ignore[arg-type]  # see config above
         placeholder="–",
     )
     st.download_button(

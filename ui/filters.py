@@ -64,7 +64,9 @@ def _incoming_query() -> dict[str, str | list[str]]:
 
 def _set_params(**values: str | None) -> None:
     """Write (or, with None, delete) query parameters from a widget callback."""
-    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    current: dict[str, str | list[str]] = {
+        key: st.query_params.get_all(key) for key in st.query_params
+    }
     if not current.get("campaign") and LAST_QUERY_KEY in st.session_state:
         current = dict(st.session_state[LAST_QUERY_KEY])
     for key, value in values.items():

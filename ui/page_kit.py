@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from data.scope import Scope, zone_named
+from data.vocabulary import Granularity
 from metrics import partial
 from metrics.report_model import CampaignReport
 from ui import data_access, filters
@@ -24,7 +25,7 @@ def view() -> tuple[str, ViewState]:
     return data_access.database_url(), filters.current_view()
 
 
-def report(url: str, current: ViewState, gran: str | None = None) -> CampaignReport:
+def report(url: str, current: ViewState, gran: Granularity | None = None) -> CampaignReport:
     """The report of the view, with a spinner naming the campaign and its size while it is
     computed (cached a minute: a view already seen shows at once, with no spinner)."""
     with st.spinner(computing_message(url, current), show_time=True):
@@ -90,14 +91,14 @@ def header(title: str, result: CampaignReport) -> None:
 
 
 def partial_buckets(
-    report: CampaignReport, starts: Iterable[dt.date], granularity: str | None = None
+    report: CampaignReport, starts: Iterable[dt.date], granularity: Granularity | None = None
 ) -> set[dt.date]:
     """The buckets of the report's view (by their start) that the campaign covers only in
     part, for the charts to mark (`metrics.partial`): the first and last, when the range,
     the campaign or the data ("Data as of") cuts them."""
     return partial.partial_buckets(
         starts,
-        granularity or report.granularity,  # type: ignore[arg-type]
+        granularity or report.granularity,
         report_scope(report),
         report.campaign.started_at,
         report.campaign.ended_at,

@@ -240,8 +240,9 @@ def resolve_view(
         campaign = ids[0]
         changes["campaign"] = campaign
     row = campaigns.row(ids.index(campaign), named=True)
-    start = changes.get("start", state.start)
-    end = changes.get("end", state.end)
+    # `changes` holds a date only as None so far: the link's dates dropped with its campaign.
+    start = None if "start" in changes else state.start
+    end = None if "end" in changes else state.end
     default_start, default_end = campaign_range(row, state.tz)
     if start is None:
         start = default_start

@@ -202,7 +202,10 @@ def table(
     Columns read as the registry names and formats them (`ui.columns`), instants in the
     view's zone; the CSV holds the raw values (`csv` if given, else `frame`).
     """
-    event = st.dataframe(
+    # ui.columns builds the column configs key by key, as dict[str, object], and the page's
+    # on_select and selection_mode arrive as plain strings: Streamlit's overloads want its
+    # ColumnConfig TypedDict and literals, which Streamlit checks itself at run time.
+    event = st.dataframe(  # type: ignore[call-overload]
         columns.in_zone(frame, view.tz),
         hide_index=hide_index,
         column_config=columns.merged(columns.column_config(frame, view.tz), column_config),
