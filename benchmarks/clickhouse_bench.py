@@ -26,8 +26,10 @@ too. It is not a test.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -166,7 +168,12 @@ def measure(
     figures itself and asks for the cluster's only."""
     cluster, loaded = loaded_cluster(source)
     try:
-        run: dict[str, Any] = {"backend": "clickhouse 2 shards", **_counts(cluster.url, campaign)}
+        run: dict[str, Any] = {
+            "backend": "clickhouse 2 shards",
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "load_average_at_start": round(os.getloadavg()[0], 2),
+            **_counts(cluster.url, campaign),
+        }
         run["floor_s"] = _floor(python_command("-c", _CLICKHOUSE_FLOOR, cluster.url, campaign))
         run |= _report_runs(cluster.url, campaign, warm_runs)
         run["report_over_floor"] = round(run["report_warm_s"] / run["floor_s"], 2)

@@ -74,14 +74,21 @@ def table(result: dict[str, Any]) -> str:
                 cell += " / " + _value(run, second)
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    if any(run["backend"].startswith("clickhouse") for run in runs):
-        lines += [
-            "",
-            "ClickHouse 18.16: the 10M DuckDB file copied into two shards (`cityHash64(user_id)`)"
-            " of one cluster; both servers share this one machine and its cores with the"
-            " benchmark, so the column shows what the app costs there, not what shards on"
-            " machines of their own gain.",
-        ]
+    for run in runs:
+        if run["backend"].startswith("clickhouse"):
+            when = (
+                f" Measured {run['measured_at']}, load average "
+                f"{run['load_average_at_start']} at its start."
+                if "measured_at" in run
+                else ""
+            )
+            lines += [
+                "",
+                "ClickHouse 18.16: the same DuckDB file copied into two shards "
+                "(`cityHash64(user_id)`) of one cluster; both servers share this one machine "
+                "and its cores with the benchmark, so the column shows what the app costs "
+                f"there, not what shards on machines of their own gain.{when}",
+            ]
     lines += _side_lines("Campaigns page, 1,000 campaigns (DuckDB)", result.get("campaigns_page"))
     lines += _browser_lines(result.get("browser"))
     vendor = result.get("vendor_import")
