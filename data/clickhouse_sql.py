@@ -338,13 +338,17 @@ def install(dialect: sa.engine.Dialect) -> None:
     dialect.type_compiler_instance = type_compiler
     dialect.type_compiler = type_compiler
     dialect.div_is_floordiv = False
+    # Our own attribute on this engine's dialect instance (the compiler reads it with
+    # getattr), which SQLAlchemy's Dialect does not declare.
     dialect.campaign_sharding = {}  # type: ignore[attr-defined]
     initialize = dialect.initialize
 
     def initialize_and_read_sharding(connection: sa.Connection) -> None:
         """The driver's first-connection set-up, then which tables are sharded by user."""
         initialize(connection)
-        dialect.campaign_sharding = read_sharding(connection)  # type: ignore[attr-defined]
+        dialect.campaign_sharding = read_sharding(connection)  # type: ignore[attr-defined]  # as above
 
+    # Wraps the method on this one dialect instance (not the class, which other engines
+    # share): the checker refuses assigning to a method.
     dialect.initialize = initialize_and_read_sharding  # type: ignore[method-assign]
     dialect.colspecs = {**dialect.colspecs, sa.Interval: SecondsInterval}

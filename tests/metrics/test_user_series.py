@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data.scope import Scope
+from data.vocabulary import SplitColumn
 from metrics.explore_data import explore_series
 from tests.metrics.builders import campaign_row, event, load
 
@@ -50,10 +51,12 @@ def _load(engine: sa.Engine) -> None:
     )
 
 
-def _values(engine: sa.Engine, figure: str, split: str | None = None) -> dict[object, object]:
+def _values(
+    engine: sa.Engine, figure: str, split: SplitColumn | None = None
+) -> dict[object, object]:
     scope = Scope(campaign_id="c1", start=DAY1, end=DAY2)
     with engine.connect() as connection:
-        frame = explore_series(connection, scope, figure, split, "day")  # type: ignore[arg-type]
+        frame = explore_series(connection, scope, figure, split, "day")
     if split is None:
         return {row["date"]: row["value"] for row in frame.iter_rows(named=True)}
     return {(row["date"], row["split"]): row["value"] for row in frame.iter_rows(named=True)}
