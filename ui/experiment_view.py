@@ -25,6 +25,7 @@ from metrics.verdicts import (
     split_is_broken,
 )
 from ui import widgets
+from ui.charts import has_values
 from ui.experiment_charts import VERDICT_COLOURS, interval_plot, variant_trend_chart
 from ui.page_kit import partial_buckets
 
@@ -318,10 +319,17 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
             f"Lift, difference, p-value and chance to beat are against {baseline.name}; the "
             "95 % intervals are in the plot below and in the CSV."
         )
+    # The figures the channel has: no column of zeros (impressions and the tap-through rate
+    # of a push or an email, sent of an in-app message); errors stay, a 0 there is news.
+    messages = [
+        column
+        for column in MESSAGE_COLUMNS
+        if column in ("name", "users", "errors") or has_values(table, [column])
+    ]
     st.dataframe(
-        table.select(MESSAGE_COLUMNS),
+        table.select(messages),
         hide_index=True,
-        column_order=MESSAGE_COLUMNS,
+        column_order=messages,
         column_config=config,  # type: ignore[arg-type]  # see config above
         placeholder="–",
     )

@@ -43,3 +43,15 @@ def test_the_overview_funnel_is_in_users_and_only_narrows(
     assert users == [row.users for row in report.funnel]
     # the first step is the treatment users of the audience: the control group is held out
     assert users[0] == report.kpis.audience_size - report.kpis.control_users
+
+
+def test_the_experiments_message_table_has_only_the_channels_figures(app: AppTest) -> None:
+    """Issue 10, item 7's rule on the Experiment page: a push makes no impressions, so its
+    variant table shows no impressions or tap-through rate columns of zeros and dashes."""
+    open_page(app, "experiment", campaign="push_black_friday")
+    assert not app.exception and not app.error
+    messages = next(
+        frame.value for frame in app.dataframe if "messages_sent" in frame.value.columns
+    )
+    assert {"messages_sent", "opens", "clicks", "errors"} <= set(messages.columns)
+    assert not {"impressions", "ctr"} & set(messages.columns)
