@@ -4,18 +4,18 @@ one before, the control group left out; numbers worked out by hand from the even
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 import sqlalchemy as sa
 
 from data.scope import Scope
 from metrics.report import build_report
 from tests.metrics.builders import campaign_row, event, load
+from tests.support.scopes import ScopeFilters
 
 
-def funnel(engine: sa.Engine, **filters: object) -> list[tuple[str, int]]:
-    scope = Scope(
-        campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 3), **filters
-    )
+def funnel(engine: sa.Engine, **filters: Unpack[ScopeFilters]) -> list[tuple[str, int]]:
+    scope = Scope(campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 3), **filters)
     with engine.connect() as connection:
         report = build_report(connection, scope)
     steps = [(row.step, row.users) for row in report.funnel]
