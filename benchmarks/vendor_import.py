@@ -1,14 +1,16 @@
 """Import rate and peak memory of a vendor export: records per second, peak RSS.
 
     python -m benchmarks.vendor_import [--records 1000000] [--files 4] [--vendor braze]
-        [--db URL] [--keep DIR] [--json PATH]
+        [--db URL] [--keep DIR | --export DIR] [--json PATH]
 
 Writes a synthetic export (gzip JSON Lines, split over `--files` files like a Firehose
 or Currents sync: sends, deliveries, opens and clicks of a few campaigns over many users),
 imports it into a fresh DuckDB file with `python -m data.ingest --format`, and prints the
 import's wall time, records per second and the importer's peak RSS (also written to
 `--json`). Streaming keeps the peak flat with the export's size: 0.5M, 1M and 2M records
-peak at about the same RSS (README, "From Pinpoint/Braze/CleverTap").
+peak at about the same RSS (README, "From Pinpoint/Braze/CleverTap"). 10 million records
+take longer to write than to import on a quiet machine: write them once with `--keep DIR`,
+then measure with `--export DIR` (peak 903 MB, README "Figures").
 """
 
 from __future__ import annotations
