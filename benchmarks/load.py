@@ -257,9 +257,11 @@ async def _protocol_session(
     think: float = 0.0,
 ) -> None:
     import websockets
+    from websockets.typing import Subprotocol
 
     address = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None) as link:
+    streamlit = Subprotocol("streamlit")
+    async with websockets.connect(address, subprotocols=[streamlit], max_size=None) as link:
 
         async def step(page: str, query: str) -> None:
             started = time.monotonic()

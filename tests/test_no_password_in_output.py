@@ -60,7 +60,16 @@ def _commands(url: str, tmp_path: Path) -> dict[str, list[str]]:
 
 def _screen_text(app: AppTest) -> str:
     """Everything a page shows in text: titles, markdown, captions, alerts, metrics, code."""
-    kinds = ("title", "header", "subheader", "markdown", "caption", "text", "code", "error")
+    kinds: tuple[str, ...] = (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "code",
+        "error",
+    )
     kinds += ("warning", "info", "success", "exception", "metric")
     parts = [str(element.value) for kind in kinds for element in getattr(app, kind)]
     parts += [str(getattr(element, "label", "")) for element in app.metric]

@@ -111,7 +111,7 @@ def test_defaults_apply_when_a_column_is_left_out(engine: sa.Engine) -> None:
         assert window.scalar() == 72
 
 
-def _index_names(engine: sa.Engine) -> set[str]:
+def _index_names(engine: sa.Engine) -> set[str | None]:
     if engine.dialect.name == "duckdb":  # duckdb-engine does not reflect indexes yet
         with engine.connect() as connection:
             rows = connection.execute(sa.text("SELECT index_name FROM duckdb_indexes()"))

@@ -14,6 +14,7 @@ from data.schema import message_events, users
 from data.scope import Scope
 from metrics.report import build_report
 from tests.metrics.builders import campaign_row, event, load
+from tests.support.scopes import ScopeRange
 
 T0 = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
 SCOPE = Scope(campaign_id="c1", start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 3))
@@ -155,7 +156,7 @@ def _campaign_of_eight_users(engine: sa.Engine) -> None:
     )
 
 
-RANGE = {"campaign_id": "c1", "start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 2)}
+RANGE: ScopeRange = {"campaign_id": "c1", "start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 2)}
 
 
 def _segment(connection: sa.Connection, scope: Scope, action_id: str | None = None) -> list[str]:

@@ -8,6 +8,8 @@ fails at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,8 +19,9 @@ from data.dialect import prepare_engine
 from data.schema import message_events as events
 
 
-def _compiled(statement: sa.Select[tuple[object, ...]], sharding: dict[str, bool]) -> str:
+def _compiled(statement: sa.Select[Any], sharding: dict[str, bool]) -> str:
     engine = prepare_engine(sa.create_engine("clickhouse+http://u:p@127.0.0.1:1/db"))
+    # the attribute data.clickhouse_sql.install adds to the dialect, which Dialect lacks
     engine.dialect.campaign_sharding = sharding  # type: ignore[attr-defined]
     return str(statement.compile(dialect=engine.dialect))
 

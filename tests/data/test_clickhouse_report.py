@@ -21,6 +21,7 @@ from data.campaign_summary import campaign_summary
 from data.database import create_reader_engine
 from data.demo import main as demo_main
 from data.schema import campaigns
+from data.vocabulary import Granularity
 from metrics.report import build_report, default_scope
 from tests.support import clickhouse
 
@@ -33,7 +34,7 @@ SCOPES: list[dict[str, Any]] = [
     {"tz": "Asia/Kolkata", "exclude_test_users": True, "exclude_machine": True},
     {"tz": "America/New_York"},
 ]
-GRANULARITIES = ["day", "week", "month"]
+GRANULARITIES: list[Granularity] = ["day", "week", "month"]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def _differences(left: Any, right: Any, path: str = "") -> list[str]:
     return [] if left == right else [f"{path}: {left!r} against {right!r}"]
 
 
-def _report(url: str, campaign_id: str, granularity: str, **scope: Any) -> Any:
+def _report(url: str, campaign_id: str, granularity: Granularity, **scope: Any) -> Any:
     engine = create_reader_engine(url)
     try:
         with engine.connect() as connection:
@@ -96,7 +97,7 @@ def _campaign_ids(url: str) -> list[str]:
 @pytest.mark.parametrize("granularity", GRANULARITIES)
 @pytest.mark.parametrize("scope", SCOPES, ids=["utc", "kolkata-exclusions", "new-york"])
 def test_every_demo_campaign_reports_the_same_on_the_cluster(
-    demo_pair: tuple[str, str], scope: dict[str, Any], granularity: str
+    demo_pair: tuple[str, str], scope: dict[str, Any], granularity: Granularity
 ) -> None:
     duckdb_url, cluster_url = demo_pair
     campaign_ids = _campaign_ids(duckdb_url)
@@ -126,14 +127,16 @@ def test_the_demo_is_spread_over_both_shards(
         try:
             with engine.connect() as connection:
                 counts.append(
-                    connection.execute(sa.text("SELECT count() FROM message_events_local")).scalar()
+                    connection.execute(
+                        sa.text("SELECT count() FROM message_events_local")
+                    ).scalar_one()
                 )
         finally:
             engine.dispose()
     duckdb = sa.create_engine(demo_pair[0])
     try:
         with duckdb.connect() as connection:
-            stored = connection.execute(sa.text("SELECT count(*) FROM message_events")).scalar()
+            stored = connection.execute(sa.text("SELECT count(*) FROM message_events")).scalar_one()
     finally:
         duckdb.dispose()
     assert sum(counts) == stored

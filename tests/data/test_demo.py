@@ -21,6 +21,7 @@ from data.demo import build_demo, clear_demo_tables, ensure_demo_database, gener
 from data.demo_world import ZONES, at, evening_opens, local_day
 from data.frames import fetch_frame
 from data.schema import TABLES
+from tests.support.values import instant, number
 
 SMALL = 20_000
 RECEIPTS = ["sent", "delivered", "received", "impression", "opened", "clicked"]
@@ -116,11 +117,11 @@ def test_no_event_session_or_conversion_falls_after_2026_11_22(
     demo: dict[str, pl.DataFrame],
 ) -> None:
     end = dt.datetime(2026, 11, 23, tzinfo=UTC)
-    assert demo["message_events"]["occurred_at"].max() < end
-    assert demo["sessions"]["started_at"].max() < end
-    assert demo["conversions"]["occurred_at"].max() < end
+    assert instant(demo["message_events"]["occurred_at"].max()) < end
+    assert instant(demo["sessions"]["started_at"].max()) < end
+    assert instant(demo["conversions"]["occurred_at"].max()) < end
     # The running push has events on its last day, 2026-11-22.
-    newest = _events(demo, "push_black_friday")["occurred_at"].max()
+    newest = instant(_events(demo, "push_black_friday")["occurred_at"].max())
     assert newest >= dt.datetime(2026, 11, 22, tzinfo=UTC)
 
 
@@ -211,7 +212,7 @@ def test_some_conversions_fall_outside_the_window_come_from_control_or_lack_reve
     control_users = events.filter(pl.col("event_type") == "control")["user_id"].implode()
     assert purchases.filter(pl.col("user_id").is_in(control_users)).height > 0
     assert 0 < purchases["revenue"].null_count() < purchases.height
-    assert purchases["revenue"].drop_nulls().min() > 0
+    assert number(purchases["revenue"].drop_nulls().min()) > 0
 
 
 def test_push_population_has_more_and_longer_sessions_after_the_campaign_starts(
@@ -233,8 +234,10 @@ def test_push_population_has_more_and_longer_sessions_after_the_campaign_starts(
     per_day_during = during.height / during_days
     # The generator lifts sessions per day by 50 % and length by 25 %: far above noise.
     assert per_day_during > 1.3 * per_day_before
-    assert during["duration_seconds"].mean() > 1.1 * before["duration_seconds"].mean()
-    assert sessions["duration_seconds"].min() >= 0
+    assert number(during["duration_seconds"].mean()) > 1.1 * number(
+        before["duration_seconds"].mean()
+    )
+    assert number(sessions["duration_seconds"].min()) >= 0
 
 
 def _inapp_weeks(demo: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -260,7 +263,7 @@ def test_inapp_tap_through_rate_decays_from_the_first_week_to_the_last(
     # 2026-10-12 .. 2026-11-15: five weeks (0..4), the campaign ends with week 4.
     assert weeks["week"].to_list() == [0, 1, 2, 3, 4]
     assert weeks["ctr"][-1] < 0.5 * weeks["ctr"][0]
-    assert weeks["dismissals"].min() > 0
+    assert number(weeks["dismissals"].min()) > 0
 
 
 def test_inapp_cumulative_unique_impressions_flatten_while_totals_keep_rising(
@@ -341,14 +344,14 @@ def test_users_span_platforms_devices_test_profiles_and_missing_rows(
     users = demo["users"]
     assert set(users["platform"].unique()) == {"ios", "android", "web"}
     assert {"iPhone 15", "Pixel 8", "Galaxy S24", "Chrome"} <= set(users["device_model"].unique())
-    assert 0.005 < users["is_test"].mean() < 0.02  # about 1 %
+    assert 0.005 < number(users["is_test"].mean()) < 0.02  # about 1 %
     events = demo["message_events"]
     test_users = users.filter(pl.col("is_test"))["user_id"].implode()
     assert events.filter(pl.col("user_id").is_in(test_users)).height > 0
     without_row = events.join(users, on="user_id", how="anti")
     assert without_row["user_id"].n_unique() > 0
     # Most events carry the device; the rest fall back to the user's.
-    carried = events["platform"].is_not_null().mean()
+    carried = number(events["platform"].is_not_null().mean())
     assert 0.8 < carried < 1.0
     assert (
         events.filter(pl.col("platform").is_null() != pl.col("device_model").is_null()).height == 0

@@ -84,7 +84,9 @@ def _count(url: str) -> int:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return int(connection.execute(sa.text("SELECT count(*) FROM message_events")).scalar())
+            return int(
+                connection.execute(sa.text("SELECT count(*) FROM message_events")).scalar_one()
+            )
     finally:
         engine.dispose()
 

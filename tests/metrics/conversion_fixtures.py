@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
-from typing import TypedDict, Unpack
+from typing import Unpack
 
 import sqlalchemy as sa
 
 from data.schema import actions, campaigns, conversions, message_events, sessions, users, variants
 from data.scope import Scope
 from metrics.report_model import CampaignInfo
+from tests.support.scopes import ScopeFilters
 
 UTC = dt.UTC
 CAMPAIGN = "c1"
@@ -45,17 +46,7 @@ def campaign_info(
     )
 
 
-class Filters(TypedDict, total=False):
-    """The optional fields of a `Scope`: zone, exclusions and drill-downs."""
-
-    tz: str
-    exclude_test_users: bool
-    exclude_machine: bool
-    variant: str | None
-    action: str | None
-
-
-def scope(start: int = 1, end: int = 10, **filters: Unpack[Filters]) -> Scope:
+def scope(start: int = 1, end: int = 10, **filters: Unpack[ScopeFilters]) -> Scope:
     """March `start`..`end` 2026 (inclusive local dates), UTC unless `tz` is given."""
     return Scope(
         campaign_id=CAMPAIGN,

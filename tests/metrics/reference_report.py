@@ -729,9 +729,12 @@ def split_rows(tables: Tables, filters: Filters, key: str) -> dict[str, tuple[in
     events = events.with_columns(
         pl.coalesce(pl.col(key), pl.col("user_value"), pl.lit("unknown")).alias("value")
     )
-    rows = {}
+    rows: dict[str, tuple[int, int, int]] = {}
     for (value,), group in events.group_by("value"):
-        counts = tuple(_of_type(group, t).height for t in ("impression", "opened", "clicked"))
+        impressions, opens, clicks = (
+            _of_type(group, t).height for t in ("impression", "opened", "clicked")
+        )
+        counts = (impressions, opens, clicks)
         if any(counts):
             rows[value] = counts
     return rows

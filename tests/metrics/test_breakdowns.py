@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +12,10 @@ from data.scope import Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
 from tests.metrics.builders import event, load
+from tests.support.scopes import ScopeFilters
 
 
-def report(engine: sa.Engine, **filters: object) -> CampaignReport:
+def report(engine: sa.Engine, **filters: Unpack[ScopeFilters]) -> CampaignReport:
     scope = Scope(campaign_id="c1", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 7), **filters)
     with engine.connect() as connection:
         return build_report(connection, scope)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from metrics.conversion_funnels import conversion_funnel, influence_funnel, viewed_users
 from metrics.report_model import Kpis
 
 
-def _kpis(**figures: object) -> Kpis:
+def _kpis(**figures: int | None) -> Kpis:
     """Only the figures the funnels read (a full Kpis has some sixty)."""
-    base = {
+    base: dict[str, Any] = {
         "receivers": 100,
         "engaged_users": 40,
         "converted_users": 12,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +12,12 @@ from data.scope import Scope
 from metrics.report import build_report
 from metrics.report_model import CampaignReport
 from tests.metrics.builders import event, load
+from tests.support.scopes import ScopeFilters
 
 
-def report(engine: sa.Engine, start: str, end: str, **filters: object) -> CampaignReport:
+def report(
+    engine: sa.Engine, start: str, end: str, **filters: Unpack[ScopeFilters]
+) -> CampaignReport:
     scope = Scope(
         campaign_id="c1",
         start=dt.date.fromisoformat(start),

@@ -113,6 +113,7 @@ def test_hand_computed_comparison_follows_the_glossary_formulas():
 def test_intervals_use_the_exact_normal_quantile_not_1_96():
     assert stats.norm.ppf(0.975) == pytest.approx(Z_95, abs=1e-15)
     comparison = compare_proportions(60, 1000, 50, 1000)
+    assert comparison.diff_ci_high is not None and comparison.diff is not None
     half_width = comparison.diff_ci_high - comparison.diff
     assert half_width / Z_95 == pytest.approx(math.sqrt(0.06 * 0.94 / 1000 + 0.05 * 0.95 / 1000))
 
@@ -184,7 +185,7 @@ def test_srm_does_not_flag_a_50_3_49_7_split_of_100k():
     # chi2 = 2 * 300^2 / 50000 = 3.6 on 1 dof -> p = 0.0578
     p_value = srm_p_value({"A": 50_300, "B": 49_700}, {"A": 0.5, "B": 0.5})
     assert p_value == pytest.approx(0.0577796, abs=1e-6)
-    assert p_value > SRM_ALERT_THRESHOLD
+    assert p_value is not None and p_value > SRM_ALERT_THRESHOLD
 
 
 def test_srm_normalises_allocations_and_counts_missing_variants_as_zero():

@@ -157,7 +157,11 @@ def _key_sets(source: str) -> list[tuple[int, set[str]]]:
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Set) and node.elts:
-            values = {elt.value for elt in node.elts if isinstance(elt, ast.Constant)}
+            values = {
+                elt.value
+                for elt in node.elts
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str)
+            }
             if len(values) == len(node.elts) and values <= keys:
                 found.append((node.lineno, values))
     return found

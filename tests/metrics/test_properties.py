@@ -62,7 +62,8 @@ def _add(
 
 
 def _events(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    events, users = [], []
+    events: list[dict[str, Any]] = []
+    users: list[dict[str, Any]] = []
     for number, person in enumerate(data["users"]):
         user_id = f"u{number}"
         users.append({"user_id": user_id, "platform": None, "is_test": person["is_test"]})

@@ -179,7 +179,9 @@ def campaigns(draw: st.DrawFn) -> dict[str, Any]:
     conversion_users = st.sampled_from([*user_ids, "stranger"])
     anchoring = {*ref.RECEIPTS, "control", "entered"}  # treatment and control anchors
     receipts = [e for e in events if e["event_type"] in anchoring] or events
-    window_slots = 2 * campaign["conversion_window_hours"]
+    window_hours = campaign["conversion_window_hours"]
+    assert isinstance(window_hours, int)
+    window_slots = 2 * window_hours
     conversions = []
     for n in range(draw(st.integers(2, 25))):
         # most conversions follow one of the user's receipts or entries within the window (or just
@@ -544,5 +546,11 @@ def test_drill_down_rules_on_the_smallest_campaign(
     a few examples: under variant v1 the variant table still shows v2 and the control;
     under action a1, entries, audience and the sessions population are a1's receivers (u1,
     u2) and the control figures null."""
-    filters = ref.Filters(dt.date(2026, 3, 1), dt.date(2026, 3, 2), "UTC", **drill_down)
+    filters = ref.Filters(
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 2),
+        "UTC",
+        variant=drill_down.get("variant"),
+        action=drill_down.get("action"),
+    )
     check_report(engine, _tiny_campaign(), filters, "day")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from data.catalog import campaign_variants
 from data.database import create_reader_engine
 from data.demo import ensure_demo_database
+from data.vocabulary import Granularity
 from metrics.report import build_report, default_scope
 
 
@@ -28,7 +29,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
 
 @pytest.mark.parametrize("granularity", ["day", "week"])
 def test_a_variant_filter_over_the_unfiltered_report_gives_every_figure_of_a_second_read(
-    demo: sa.Engine, granularity: str
+    demo: sa.Engine, granularity: Granularity
 ) -> None:
     with demo.connect() as connection:
         # the demo's A/B test: two variants and a control group

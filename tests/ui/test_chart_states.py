@@ -18,7 +18,7 @@ NOV = [dt.date(2026, 11, day) for day in (1, 2, 3)]
 
 def _daily(**columns: list[object]) -> pl.DataFrame:
     base: dict[str, list[object]] = {
-        "date": NOV,
+        "date": [*NOV],
         "messages_sent": [10, 20, 30],
         "delivered": [9, 18, 30],
         "impressions": [0, 0, 0],

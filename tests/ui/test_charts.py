@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ui import charts
+
+if TYPE_CHECKING:
+    import altair as alt
+
+
+def drawn(chart: alt.TopLevelMixin | None) -> dict[str, Any]:
+    """The spec of a chart the builder drew (None, "nothing to draw", fails the test)."""
+    assert chart is not None
+    return chart.to_dict()
+
 
 NOV = [dt.date(2026, 11, day) for day in (1, 2, 3)]
 
@@ -59,7 +69,7 @@ def test_punch_card_names_weekdays_from_monday_and_orders_them() -> None:
 
 
 def test_rate_trend_folds_ctr_and_dismissal_rate_into_percent_lines() -> None:
-    spec = charts.rate_trend(_daily()).to_dict()
+    spec = drawn(charts.rate_trend(_daily()))
     rows = next(iter(spec["datasets"].values()))
     # 3 days x 2 rates = 6 points, named for the screen
     assert len(rows) == 6
@@ -70,14 +80,14 @@ def test_rate_trend_folds_ctr_and_dismissal_rate_into_percent_lines() -> None:
 
 
 def test_cumulative_impressions_shows_total_and_unique_side_by_side() -> None:
-    spec = charts.cumulative_impressions(_daily()).to_dict()
+    spec = drawn(charts.cumulative_impressions(_daily()))
     rows = next(iter(spec["datasets"].values()))
     unique = [row["value"] for row in rows if row["measure"] == "Unique impressions"]
     assert unique == [3, 5, 5]
 
 
 def test_message_trend_has_sent_delivered_impressions_and_clicks() -> None:
-    spec = charts.message_trend(_daily()).to_dict()
+    spec = drawn(charts.message_trend(_daily()))
     assert spec["encoding"]["color"]["sort"] == ["Sent", "Delivered", "Impressions", "Clicks"]
     assert spec["encoding"]["x"]["title"] == "Local date"
 
@@ -97,7 +107,7 @@ def test_sessions_chart_marks_the_campaign_start_with_a_labelled_dashed_rule() -
     frame = pl.DataFrame(
         {"date": NOV, "sessions": [3, 5, 8], "avg_session_seconds": [60.0, None, 30.0]}
     )
-    spec = charts.sessions_chart(frame, dt.date(2026, 11, 2)).to_dict()
+    spec = drawn(charts.sessions_chart(frame, dt.date(2026, 11, 2)))
     line, rule, label = spec["layer"]
     assert line["encoding"]["y"]["field"] == "sessions"
     assert rule["mark"]["type"] == "rule"
@@ -113,14 +123,14 @@ def test_sessions_chart_can_show_average_length_as_bars() -> None:
     frame = pl.DataFrame(
         {"date": NOV, "sessions": [3, 5, 8], "avg_session_seconds": [60.0, 1.0, 2.0]}
     )
-    spec = charts.sessions_chart(frame, NOV[0], measure="avg_session_seconds", kind="bar").to_dict()
+    spec = drawn(charts.sessions_chart(frame, NOV[0], measure="avg_session_seconds", kind="bar"))
     assert spec["layer"][0]["mark"]["type"] == "bar"
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Seconds"
 
 
 def test_funnel_keeps_step_order_and_shares_of_the_first_step() -> None:
     frame = pl.DataFrame({"step": ["Entered", "Sent", "Converted"], "count": [200, 150, 20]})
-    spec = charts.funnel(frame).to_dict()
+    spec = drawn(charts.funnel(frame))
     rows = next(iter(spec["datasets"].values()))
     # 150 / 200 = 0.75, 20 / 200 = 0.1
     assert [row["share"] for row in rows] == [1.0, 0.75, 0.1]
@@ -135,7 +145,7 @@ def test_breakdown_bars_group_the_three_engagement_counts_per_platform() -> None
     frame = pl.DataFrame(
         {"platform": ["ios", "android"], "impressions": [5, 6], "opens": [2, 3], "clicks": [1, 0]}
     )
-    spec = charts.breakdown_bars(frame, "platform", "By platform", "Platform").to_dict()
+    spec = drawn(charts.breakdown_bars(frame, "platform", "By platform", "Platform"))
     rows = next(iter(spec["datasets"].values()))
     assert len(rows) == 6
     assert spec["encoding"]["y"]["title"] == "Platform"
@@ -144,11 +154,11 @@ def test_breakdown_bars_group_the_three_engagement_counts_per_platform() -> None
 
 def test_explore_line_colours_by_split_only_when_there_is_one() -> None:
     plain = pl.DataFrame({"date": NOV, "split": ["all"] * 3, "value": [1.0, 2.0, 3.0]})
-    spec = charts.explore_line(plain, "Opens").to_dict()
+    spec = drawn(charts.explore_line(plain, "Opens"))
     assert "color" not in spec["encoding"]
     assert spec["encoding"]["y"]["title"] == "Opens"
     split = pl.DataFrame({"date": NOV[:2] * 2, "split": ["A", "A", "B", "B"], "value": [0.1] * 4})
-    spec = charts.explore_line(split, "Open rate", percent=True, split_title="Variant").to_dict()
+    spec = drawn(charts.explore_line(split, "Open rate", percent=True, split_title="Variant"))
     assert spec["encoding"]["color"]["title"] == "Variant"
     assert _tooltip_fields(spec) == ["date", "split", "value"]
     assert spec["encoding"]["y"]["axis"]["format"] == ".1%"
@@ -157,9 +167,9 @@ def test_explore_line_colours_by_split_only_when_there_is_one() -> None:
 def test_no_chart_hard_codes_black_or_white() -> None:
     frame = pl.DataFrame({"date": NOV, "sessions": [3, 5, 8], "avg_session_seconds": [1.0] * 3})
     specs = [
-        charts.sessions_chart(frame, NOV[1]).to_dict(),
+        drawn(charts.sessions_chart(frame, NOV[1])),
         charts.deliveries_per_day(_daily()).to_dict(),
-        charts.message_trend(_daily()).to_dict(),
+        drawn(charts.message_trend(_daily())),
     ]
     text = str(specs).lower()
     for colour in ("black", "white", "#000", "#fff"):

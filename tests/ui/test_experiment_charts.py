@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import pytest
@@ -69,7 +70,9 @@ AB_ROWS = _compared(
 def _report(
     rows: list[VariantRow], srm_p_value: float | None, conversion_event: str | None = "purchase"
 ) -> CampaignReport:
-    kpis = {name: ({} if name == "errors_by_code" else 0) for name in Kpis.model_fields}
+    kpis: dict[str, Any] = {
+        name: ({} if name == "errors_by_code" else 0) for name in Kpis.model_fields
+    }
     start = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     return CampaignReport(
         campaign=CampaignInfo(
