@@ -87,7 +87,9 @@ def _copy(source: Path, url: str) -> dict[str, float]:
                 started = time.perf_counter()
                 batches = reader.sql(f"SELECT * FROM {name}").to_arrow_reader(COPY_CHUNK)
                 for batch in batches:
-                    clickhouse_insert(connection, name, pl.from_arrow(batch))  # type: ignore[arg-type]
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)  # a record batch: never one column
+                    clickhouse_insert(connection, name, frame)
                 seconds[name] = round(time.perf_counter() - started, 1)
     finally:
         engine.dispose()
