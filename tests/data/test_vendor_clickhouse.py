@@ -172,3 +172,45 @@ def test_a_truncated_gzip_leaves_nothing_in_the_cluster(
     assert ingest_main([str(path), "--format", "braze", "--db", cluster.url]) == 2
     for table in ("message_events", "users", "campaigns"):
         assert _fetch(cluster.url, f"SELECT count() FROM {table}") == [(0,)], table
+
+
+def _pinpoint(event_type: str, user: str, at_ms: int, **attributes: Any) -> dict[str, Any]:
+    """A Pinpoint record of campaign c1 (treatment 0, run r1) at a time with milliseconds."""
+    return {
+        "event_type": event_type,
+        "event_timestamp": at_ms,
+        "arrival_timestamp": at_ms + 61_234,
+        "client": {"client_id": user},
+        "device": {"platform": {"name": "Android"}, "model": "Pixel 8"},
+        "attributes": {"campaign_id": "c1", "treatment_id": "0", "campaign_activity_id": "r1"}
+        | attributes,
+    }
+
+
+def test_a_pinpoint_export_with_milliseconds_imports_once_into_the_cluster(
+    cluster: clickhouse.ClickHouseCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ClickHouse keeps instants to the second: a re-import must still find every record.
+    at = T0 * 1000 + 457
+    records = [
+        _pinpoint("_campaign.send", "u1", at, campaign_send_status="SUCCESS"),
+        _pinpoint("_campaign.send", "u2", at + 1_500, campaign_send_status="SUCCESS"),
+        _pinpoint("_campaign.send", "u2", at + 1_500, campaign_send_status="SUCCESS"),
+        _pinpoint("_email.open", "u1", at + 700),
+        _pinpoint("_session.start", "u1", at),
+    ]
+    path = write_export(tmp_path / "pinpoint" / "stream-1", records)
+    arguments = [str(path), "--format", "pinpoint", "--db", cluster.url]
+    arguments += ["--rejects", str(tmp_path / "rejects.csv")]
+    assert ingest_main(arguments) == 0
+    assert _lines(capsys.readouterr().out) == [
+        "stream-1: read 5, loaded 3, already present 1, skipped 1, rejected 0, derived 2"
+    ]
+    assert ingest_main(arguments) == 0
+    assert _lines(capsys.readouterr().out) == [
+        "stream-1: read 5, loaded 0, already present 4, skipped 1, rejected 0, derived 0"
+    ]
+    assert _fetch(
+        cluster.url,
+        "SELECT event_type, count() FROM message_events GROUP BY event_type ORDER BY event_type",
+    ) == [("entered", 2), ("opened", 1), ("sent", 2)]
