@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data.audience import EXPORT_ROW_CAP
+from data.queries.audience import EXPORT_ROW_CAP
 from metrics import figures
 from metrics.delivery import error_shares
 from metrics.report_model import DeviceRow, LinkRow, PlatformRow, rows_to_frame

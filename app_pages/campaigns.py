@@ -1,6 +1,6 @@
 """Campaigns: every campaign with its headline figures; open one, or compare a few.
 
-The figures come from one cached summary query for all campaigns (data.campaign_summary),
+The figures come from one cached summary query for all campaigns (data.queries.campaign_summary),
 not one report per campaign: with 1,000 campaigns the page takes 1.0 s with empty caches
 instead of about 136 s (benchmarks/campaigns_page.py).
 """

@@ -7,7 +7,7 @@ Builds the demo with `--campaigns N` (default 1,000: the four story campaigns pl
 small ones, about 430k events) unless the file exists (default
 `/tmp/bench-campaigns-1000.duckdb`, reused between runs). Then times, in this process:
 
-- the summary statement alone (`data.campaign_summary.campaign_summary`), first on a new
+- the summary statement alone (`data.queries.campaign_summary.campaign_summary`), first on a new
   connection and then warm (median of `--repeat`), with the flags off and on;
 - the old way for comparison: `campaign_kpis` per campaign on a sample, times N;
 - the page through Streamlit's AppTest: the first run (imports and empty caches), a run
@@ -32,9 +32,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from data.campaign_summary import campaign_summary
 from data.database import PROJECT_ROOT, create_reader_engine
 from data.demo import DEFAULT_EVENTS, ensure_demo_database
+from data.queries.campaign_summary import campaign_summary
 from metrics.report import campaign_kpis, default_scope
 
 APP = str(PROJECT_ROOT / "app.py")

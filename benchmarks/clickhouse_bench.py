@@ -40,8 +40,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from benchmarks.processes import median, python_command, run_process, scratch_directory
-from data.clickhouse_bulk import clickhouse_insert
 from data.database import create_writer_engine
+from data.ingest.clickhouse_bulk import clickhouse_insert
 from data.schema import TABLES
 from tests.support import clickhouse
 

@@ -30,8 +30,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from data.ingest import import_files
-from data.ingest_read import read_source
-from data.ingest_validate import validate
+from data.ingest.read import read_source
+from data.ingest.validate import validate
 from data.schema import create_schema
 from data.vocabulary import EVENT_TYPES
 

@@ -1,9 +1,10 @@
 """How the app's backend-neutral SQLAlchemy queries are written for ClickHouse 18.16.
 
-The queries (`data.event_counts`, `data.user_pass`, `data.conversion_queries`, ...) use
-standard SQL that DuckDB and PostgreSQL share. Debian's ClickHouse (release 18.16, the one
-we can run here) spells several of those constructs differently, and clickhouse-sqlalchemy
-0.3.2 compiles some of them into SQL it rejects. Rather than branch in every query, the
+The queries (`data.queries.event_counts`, `data.queries.user_pass`,
+`data.queries.conversions`, ...) use standard SQL that DuckDB and PostgreSQL share.
+Debian's ClickHouse (release 18.16, the one we can run here) spells several of those
+constructs differently, and clickhouse-sqlalchemy 0.3.2 compiles some of them into SQL
+it rejects. Rather than branch in every query, the
 ClickHouse engines of the app compile with the subclasses below (`data.dialect
 .prepare_engine` installs them on the engine's own dialect, nothing global):
 

@@ -38,7 +38,7 @@ def _server_index(name: str, *columns: str) -> sa.Index:
 def _key_off_duckdb(table: sa.Table) -> sa.Table:
     """Declare `table`'s primary key on PostgreSQL (and in `metadata`), but not on DuckDB.
 
-    Both importers check keys themselves before inserting (`data.ingest_load`: a key
+    Both importers check keys themselves before inserting (`data.ingest.load`: a key
     stored already is already present or a conflict, never inserted), and DuckDB takes one
     writer at a time, so nothing but the importers' own check ever kept an event key
     unique there. DuckDB's primary-key ART index grows with the table and cannot spill to

@@ -45,7 +45,7 @@ def default_range(
     """The glossary's default range of a campaign in zone `tz`, as (start, end) local dates.
 
     From the local date of C.started_at to the local date of C's newest message event
-    (any user, any type: `data.catalog`'s `last_event_at` / `newest_campaign_event`).
+    (any user, any type: `data.queries.catalog`'s `last_event_at` / `newest_campaign_event`).
     start..start when C has no events yet (or only events before its start), even if it
     has ended: the glossary's end is the newest event, never `ended_at`. One rule for the
     sidebar, the report (its CLI's defaults) and the Campaigns page's summary; two copies

@@ -1,7 +1,7 @@
 """Which action earned a conversion, and whether a click or only a view preceded it.
 
 The database already picked each conversion's candidate action and flagged the clicks and
-views before it (`data.conversion_queries.load_conversion_rows`); these functions turn
+views before it (`data.queries.conversions.load_conversion_rows`); these functions turn
 those rows into the glossary's per-action attributed_conversions and the click-through /
 view-through counts. Control conversions are never attributed: the control group was sent
 nothing, so no action can claim them.

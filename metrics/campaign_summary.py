@@ -1,6 +1,6 @@
 """The Campaigns page's rates for every campaign, from the summary's counts (no I/O).
 
-`data.campaign_summary` returns plain counts per campaign; this turns them into the
+`data.queries.campaign_summary` returns plain counts per campaign; this turns them into the
 figures the page shows with the same definitions the report uses (`metrics.delivery`,
 `metrics.rates`), column-wise, so the table of 1,000 campaigns costs one Polars
 expression per figure instead of one `campaign_kpis` per campaign, and each row equals
@@ -129,7 +129,7 @@ def status_expr(now: dt.datetime) -> pl.Expr:
 
 
 def campaign_rows(summary: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
-    """The Campaigns table: one row per campaign of `data.campaign_summary`, columns
+    """The Campaigns table: one row per campaign of `data.queries.campaign_summary`, columns
     TABLE_COLUMNS, in the summary's order.
 
     `headline_figure` names the channel's main engagement rate (HEADLINE_RATES) and

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from data.user_pass import BITS_PER_MASK, Variant
+from data.queries.user_pass import BITS_PER_MASK, Variant
 from metrics.attribution import attributed_conversions, through_conversions
 from metrics.rates import ratio
 from metrics.report_model import ConversionFigures
@@ -185,7 +185,7 @@ def converted_by_variant(
     (control variant). Columns variant_id, converted_users; null without a goal.
 
     A user's variants are the bit masks on their conversion rows (see
-    `data.conversion_queries.per_user`): receipt events for a treatment variant, entry
+    `data.queries.conversions.per_user`): receipt events for a treatment variant, entry
     events for a control one, in range.
     """
     if conversion_rows is None:

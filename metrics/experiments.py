@@ -300,7 +300,7 @@ def variant_rows(
 ) -> list[VariantRow]:
     """The report's `variants`: one row per variant, baseline first, then by variant_id.
 
-    `variants_meta` is `data.catalog.campaign_variants`; `counts` has one row per
+    `variants_meta` is `data.queries.catalog.campaign_variants`; `counts` has one row per
     variant_id with users, messages_sent, impressions, opens, clicks, errors and
     converted_users (null when the campaign has no goal). A variant missing from `counts`
     gets zeros. `has_goal` says whether the campaign has a conversion goal; by default it

@@ -13,10 +13,10 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
-from data.bucket_users import bucket_users
-from data.catalog import campaign_actions, campaign_variants, get_campaign
-from data.conversion_queries import load_conversion_rows, split_conversion_counts
-from data.event_queries import bucket_counts, campaign_has_delivered, first_impression_buckets
+from data.queries.bucket_users import bucket_users
+from data.queries.catalog import campaign_actions, campaign_variants, get_campaign
+from data.queries.conversions import load_conversion_rows, split_conversion_counts
+from data.queries.events import bucket_counts, campaign_has_delivered, first_impression_buckets
 from data.scope import Scope
 from data.vocabulary import Granularity, SplitColumn
 from metrics.attribution import attributed_by_bucket
@@ -111,7 +111,7 @@ def _split_conversions(
     action cards do (`metrics.attribution.attributed_by_bucket`), so the lines add up to the
     campaign's conversions. By variant: the conversions of C read as if its only events
     were that variant's (what the variant filter gives): one statement gives them for
-    every value (`data.conversion_queries.split_conversion_counts`). A control variant's
+    every value (`data.queries.conversions.split_conversion_counts`). A control variant's
     users are sent nothing, so its line shows the control group's conversions. None
     without a goal.
     """
@@ -148,7 +148,7 @@ def user_series(
 ) -> pl.DataFrame:
     """One of USER_SERIES per bucket (and split): date, split, value.
 
-    Each bucket counts its own users (`data.bucket_users`): users of C, engaged users, and
+    Each bucket counts its own users (`data.queries.bucket_users`): users of C, engaged users, and
     the open rate (unique opens / recipients of the bucket). The conversion rate (users
     converting in the bucket / receivers of the bucket) and revenue (treatment revenue of
     the bucket's conversions) split by action follow the action cards' attribution; split

@@ -9,7 +9,7 @@ opened and clicked for push and email; viewed and clicked for in-app; then conve
 the campaign has a goal. Steps are not ordered in time within a user (a click logged
 before its delivery receipt still counts).
 
-The per-user flags come from the user pass (`data.user_pass`, one grouping by user);
+The per-user flags come from the user pass (`data.queries.user_pass`, one grouping by user);
 converted users from the qualifying conversion rows, each carrying its user's in-range
 event types, so "converted" uses the very same step rule.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from data.user_pass import TYPE_BITS, FunnelStep
+from data.queries.user_pass import TYPE_BITS, FunnelStep
 
 STEP_HELP: dict[str, str] = {
     "Entered": "Treatment users with an entered event in the range (the control group is "

@@ -19,14 +19,14 @@ from typing import Any, NoReturn
 import polars as pl
 import sqlalchemy as sa
 
-from data.breakdown_queries import link_counts, platform_device_counts, run_counts
-from data.catalog import data_as_of, get_campaign, newest_campaign_event
 from data.database import QueryTimeoutError, create_reader_engine, resolve_database_url
-from data.event_queries import impression_users
 from data.messages import first_line, shown_url
+from data.queries.breakdowns import link_counts, platform_device_counts, run_counts
+from data.queries.catalog import data_as_of, get_campaign, newest_campaign_event
+from data.queries.events import impression_users
+from data.queries.sessions import load_session_buckets
+from data.queries.user_pass import RECEIPT_MASK, TYPE_BITS
 from data.scope import Scope, default_range, zone_named
-from data.session_queries import load_session_buckets
-from data.user_pass import RECEIPT_MASK, TYPE_BITS
 from data.vocabulary import GRANULARITIES, Granularity
 from metrics.attribution import revenue_by_bucket
 from metrics.conversions import ConversionResult, conversion_result

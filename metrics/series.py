@@ -83,7 +83,7 @@ def build_series(
 ) -> pl.DataFrame:
     """The series frame: one row per bucket x split value, every figure a column.
 
-    `counts` and `first_impressions` come from `data.event_queries` (columns date, split,
+    `counts` and `first_impressions` come from `data.queries.events` (columns date, split,
     ...); `conversions` has date, split, conversions (None when C has no conversion goal,
     which makes the column null). `splits` fixes the split values (default: those seen).
     """
@@ -139,7 +139,7 @@ COUNT_NAMES: dict[str, str] = {
     "clicked": "clicks",
     "dismissed": "dismissals",
 }
-"""The event counts of `data.event_counts` under the series' column names."""
+"""The event counts of `data.queries.event_counts` under the series' column names."""
 
 
 def counts_by_bucket(
@@ -236,7 +236,7 @@ def explore_frame(
 ) -> pl.DataFrame:
     """One of the `daily` figures over every bucket and split value: date, split, value.
 
-    `counts` and `firsts` are per (bucket, split) as `data.event_queries` gives them
+    `counts` and `firsts` are per (bucket, split) as `data.queries.events` gives them
     (`firsts` may be empty when the figure is not cumulative reach); `conversions` is None
     when the figure has none to show (no goal, or a split a conversion does not carry).
     """

@@ -54,7 +54,7 @@ def variant_counts_table(
 ) -> pl.DataFrame:
     """Per-variant counts for `metrics.experiments.variant_rows`.
 
-    `event_counts` (from `data.breakdown_queries.variant_counts`) gives the in-range event
+    `event_counts` (from `data.queries.breakdowns.variant_counts`) gives the in-range event
     counts; `population` (the conversions side's [variant_id, users, converted_users]) the
     variant's users and converted users. Without it, users and converted_users are null.
     """

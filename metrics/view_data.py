@@ -4,10 +4,10 @@ A view (campaign, range, zone, filters) used to cost 22 statements, five of whic
 the campaign's events by user. Now it costs three passes over the events, whatever the
 number of variants and actions:
 
-1. `data.event_counts`: every plain count, by type, local day, variant and action;
-2. `data.user_pass`: every distinct-user count, from one grouping by user (its variant
+1. `data.queries.event_counts`: every plain count, by type, local day, variant and action;
+2. `data.queries.user_pass`: every distinct-user count, from one grouping by user (its variant
    and action columns come from the catalog plus what pass 1 saw in range);
-3. `data.conversion_queries.load_conversion_rows`: the qualifying conversions, reading only
+3. `data.queries.conversions.load_conversion_rows`: the qualifying conversions, reading only
    the converters' events (none without a goal).
 
 Everything else in `metrics/` is a pure function of what this returns, so a notebook can
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from data.catalog import campaign_actions, campaign_variants
-from data.conversion_queries import load_conversion_rows
-from data.event_counts import EventCounts, event_counts
-from data.event_queries import campaign_has_delivered
+from data.queries.catalog import campaign_actions, campaign_variants
+from data.queries.conversions import load_conversion_rows
+from data.queries.event_counts import EventCounts, event_counts
+from data.queries.events import campaign_has_delivered
+from data.queries.user_pass import UserCounts, Variant, user_counts
 from data.scope import Scope
-from data.user_pass import UserCounts, Variant, user_counts
 from data.vocabulary import Granularity
 from metrics.funnel import funnel_steps
 from metrics.report_model import CampaignInfo

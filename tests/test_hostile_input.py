@@ -15,9 +15,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data import catalog
-from data.audience import segment_query, write_segment_csv
 from data.demo import ensure_demo_database
+from data.queries import catalog
+from data.queries.audience import segment_query, write_segment_csv
 from data.schema import TABLES, campaigns, message_events
 from data.scope import Scope
 from data.vocabulary import GRANULARITIES, SPLITS

@@ -22,9 +22,6 @@ import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
-from data import catalog
-from data.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
-from data.campaign_summary import campaign_summary
 from data.database import (
     DEFAULT_DATABASE_URL,
     QueryTimeoutError,
@@ -33,6 +30,9 @@ from data.database import (
     resolve_database_url,
 )
 from data.messages import first_line
+from data.queries import catalog
+from data.queries.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
+from data.queries.campaign_summary import campaign_summary
 from data.scope import Scope
 from data.vocabulary import Granularity, Split, split_column
 from metrics.campaign_summary import summary_figures
@@ -120,7 +120,7 @@ def reset_connections(url: str) -> None:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=FEW, show_spinner=False)
 def campaigns(url: str) -> pl.DataFrame:
-    """Every campaign with its first and newest event time (data.catalog.list_campaigns)."""
+    """Every campaign with its first and newest event time (data.queries.catalog.list_campaigns)."""
     return _read(url, catalog.list_campaigns)
 
 
@@ -168,7 +168,7 @@ def report(url: str, view: ViewState, gran: Granularity | None = None) -> Campai
 @st.cache_data(ttl=TTL_SECONDS, max_entries=SCOPE_ENTRIES, show_spinner=False)
 def campaigns_summary(url: str, tz: str, test: bool, machine: bool) -> pl.DataFrame:
     """Every campaign over its default range with the Campaigns page's figures, from one
-    summary statement (data.campaign_summary), cached a minute per zone and flags.
+    summary statement (data.queries.campaign_summary), cached a minute per zone and flags.
 
     Each row equals `metrics.report.campaign_kpis` over that campaign's default range;
     with 1,000 campaigns it is one statement instead of a report's passes per campaign.

@@ -201,7 +201,7 @@ def parse_query(
 
 
 def campaign_range(campaign: Mapping[str, object], tz: str) -> tuple[dt.date, dt.date]:
-    """`data.scope.default_range` of a `data.catalog.list_campaigns` row."""
+    """`data.scope.default_range` of a `data.queries.catalog.list_campaigns` row."""
     started, newest = campaign["started_at"], campaign.get("last_event_at")
     if not isinstance(started, dt.datetime):
         raise TypeError(f"started_at is not a datetime: {started!r}")
@@ -217,7 +217,7 @@ def resolve_view(
 ) -> tuple[ViewState, list[str]]:
     """Check a parsed view against the catalog and fill every default.
 
-    `campaigns` is `data.catalog.list_campaigns`. An unknown campaign falls back to the
+    `campaigns` is `data.queries.catalog.list_campaigns`. An unknown campaign falls back to the
     newest one; missing dates to the campaign's default range; a variant, action or
     figure the campaign does not have is dropped. Each fallback comes with a message.
     `variant_ids` / `action_ids` / `figures` are checked only when given, because they

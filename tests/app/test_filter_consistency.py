@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data.demo_catalog import variants_frame
+from data.demo.catalog import variants_frame
 from tests.app.conftest import open_page
 
 CAMPAIGN = "push_black_friday"

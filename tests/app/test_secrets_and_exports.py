@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
 from data.ingest import main as import_cli
+from data.queries.audience import EXPORT_ROW_CAP, segment_query, write_segment_csv
 from data.schema import message_events
 from data.scope import Scope
 from metrics.report import main as report_cli

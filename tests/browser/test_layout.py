@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from data.demo_catalog import campaigns_frame
+from data.demo.catalog import campaigns_frame
 from tests.browser.server import AppServer
 from tests.browser.test_browser import PAGES, wait_for_run
 

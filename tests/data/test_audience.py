@@ -9,7 +9,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from data.audience import iter_segment_user_ids, segment_query, write_segment_csv
+from data.queries.audience import iter_segment_user_ids, segment_query, write_segment_csv
 from data.schema import message_events, users
 from data.scope import Scope
 from metrics.report import build_report

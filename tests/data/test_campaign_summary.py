@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data.campaign_summary import campaign_summary
 from data.demo import build_demo, generate_demo
+from data.queries.campaign_summary import campaign_summary
 from metrics.campaign_summary import summary_figures, with_headline
 from metrics.report import campaign_kpis, default_scope
 from tests.metrics.builders import campaign_row, event, load

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from data.clickhouse_schema import LOCAL_SUFFIX
 from data.database import create_writer_engine
 from data.schema import TABLES, main
+from tests.data.test_schema import ROWS
 from tests.support import clickhouse
-from tests.test_schema import ROWS
 
 pytestmark = pytest.mark.xdist_group("clickhouse")
 

@@ -30,7 +30,7 @@ USER_SHARDED = {"message_events": True, "variants": False}
 
 
 def _scoped() -> sa.Subquery:
-    """Like `data.event_queries.scoped_events`: a projection and filter of the events."""
+    """Like `data.queries.events.scoped_events`: a projection and filter of the events."""
     return (
         sa.select(events.c.user_id, events.c.event_type, events.c.occurred_at)
         .where(events.c.campaign_id == "c")

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from data.campaign_summary import campaign_summary
 from data.database import create_reader_engine
 from data.demo import main as demo_main
+from data.queries.campaign_summary import campaign_summary
 from data.schema import campaigns
 from data.vocabulary import Granularity
 from metrics.report import build_report, default_scope

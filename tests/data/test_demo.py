@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.demo import build_demo, clear_demo_tables, ensure_demo_database, generate_demo, main
-from data.demo_world import ZONES, at, evening_opens, local_day
+from data.demo.world import ZONES, at, evening_opens, local_day
 from data.frames import fetch_frame
 from data.schema import TABLES
 from tests.support.values import instant, number

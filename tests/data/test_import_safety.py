@@ -26,7 +26,7 @@ ROWS = 200_000
 
 STALL_BEFORE_COMMIT = """
 import sys, time
-from data import ingest_load
+from data.ingest import load as ingest_load
 
 insert_new_keys = ingest_load._insert_new_keys
 

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data import ingest_load
 from data.contracts import CONTRACTS, Kind
 from data.ingest import FileResult, import_files, main
+from data.ingest import load as ingest_load
 from data.schema import TABLES
 
 UTC = dt.UTC

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from data.vendors._rows import Conversion, MessageEvent, Reject, Session, Skip, micros_of
-from data.vendors.clevertap import map_record
+from data.ingest.vendors._rows import Conversion, MessageEvent, Reject, Session, Skip, micros_of
+from data.ingest.vendors.clevertap import map_record
 from metrics.report import build_report, default_scope
 from tests.data.vendor_support import UTC, counts, import_export, write_export
 

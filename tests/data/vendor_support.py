@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from data.contracts import CONTRACTS
+from data.ingest.vendors import Goal, VendorFileResult, VendorOptions, import_vendor_paths
 from data.schema import TABLES
-from data.vendors import Goal, VendorFileResult, VendorOptions, import_vendor_paths
 
 UTC = dt.UTC
 

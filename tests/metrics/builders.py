@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from data.bulk import bulk_insert
+from data.ingest.bulk import bulk_insert
 
 CAMPAIGN = "c1"
 _ids = itertools.count()

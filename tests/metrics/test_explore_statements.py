@@ -2,7 +2,7 @@
 
 Each line reads the campaign through one variant (the drill-down's figure); that was once
 a whole conversion report per variant (23 statements for a 3-variant chart). Now one
-statement computes every variant's line (`data.conversion_queries.split_conversion_counts`),
+statement computes every variant's line (`data.queries.conversions.split_conversion_counts`),
 so the number of statements does not grow with the variants. Counted on PostgreSQL, where
 every statement passes SQLAlchemy's events (DuckDB's frames come through Arrow).
 """

@@ -95,16 +95,16 @@ def reading_imports(source: str) -> list[str]:
 def test_the_check_sees_a_read_through_data() -> None:
     source = (
         "import sqlalchemy as sa\n"
-        "from data.catalog import get_campaign\n"
+        "from data.queries.catalog import get_campaign\n"
         "from data import event_queries\n"
         "from data.vocabulary import Granularity\n"
-        "from data.user_pass import TYPE_BITS\n"
+        "from data.queries.user_pass import TYPE_BITS\n"
         "from metrics.view_data import ViewData, read_view\n"
     )
     assert reading_imports(source) == [
         "sqlalchemy",
-        "data.catalog.get_campaign",
-        "data.event_queries",
+        "data.queries.catalog.get_campaign",
+        "data.queries.events",
         "metrics.view_data.read_view",
     ]
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from data.bulk import bulk_insert
+from data.ingest.bulk import bulk_insert
 from data.scope import Scope
 from data.vocabulary import Granularity
 from metrics.report import build_report

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from data.catalog import campaign_variants
 from data.database import create_reader_engine
 from data.demo import ensure_demo_database
+from data.queries.catalog import campaign_variants
 from data.vocabulary import Granularity
 from metrics.report import build_report, default_scope
 

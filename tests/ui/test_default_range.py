@@ -3,7 +3,7 @@
 The glossary: from the local date of C.started_at to the local date of C's newest message
 event (start..start with no events). The sidebar (`ui.url_state.resolve_view`), the
 report's scope (`metrics.report.default_scope`, its CLI's defaults) and the Campaigns
-page's summary (`data.campaign_summary`) all use `data.scope.default_range`; two copies
+page's summary (`data.queries.campaign_summary`) all use `data.scope.default_range`; two copies
 once disagreed on a campaign that ended without events (the sidebar ran to ended_at).
 """
 
@@ -14,8 +14,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from data.campaign_summary import campaign_summary
-from data.catalog import list_campaigns
+from data.queries.campaign_summary import campaign_summary
+from data.queries.catalog import list_campaigns
 from metrics.report import default_scope
 from tests.metrics.builders import at, campaign_row, event, load
 from ui.url_state import ViewState, resolve_view

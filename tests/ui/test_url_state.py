@@ -19,7 +19,7 @@ UTC = dt.UTC
 
 
 def _campaigns() -> pl.DataFrame:
-    # Newest start first, as data.catalog.list_campaigns returns them.
+    # Newest start first, as data.queries.catalog.list_campaigns returns them.
     return pl.DataFrame(
         {
             "campaign_id": ["push_black_friday", "inapp_onboarding"],

@@ -1,0 +1,7 @@
+"""`python -m data.demo`."""
+
+import sys
+
+from data.demo.generator import main
+
+sys.exit(main())
