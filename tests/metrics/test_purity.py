@@ -96,7 +96,7 @@ def test_the_check_sees_a_read_through_data() -> None:
     source = (
         "import sqlalchemy as sa\n"
         "from data.queries.catalog import get_campaign\n"
-        "from data import event_queries\n"
+        "from data.queries import events\n"
         "from data.vocabulary import Granularity\n"
         "from data.queries.user_pass import TYPE_BITS\n"
         "from metrics.view_data import ViewData, read_view\n"
