@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -15,15 +14,6 @@ from tests.data.test_schema import ROWS
 from tests.support import clickhouse
 
 pytestmark = pytest.mark.xdist_group("clickhouse")
-
-
-@pytest.fixture
-def cluster(
-    clickhouse_cluster: clickhouse.ClickHouseCluster,
-) -> Iterator[clickhouse.ClickHouseCluster]:
-    """The session's cluster, emptied after each test."""
-    yield clickhouse_cluster
-    clickhouse.truncate(clickhouse_cluster)
 
 
 def _tables(url: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -15,15 +14,6 @@ from tests.support import clickhouse
 pytestmark = pytest.mark.xdist_group("clickhouse")
 
 EVENTS = 2_000
-
-
-@pytest.fixture
-def cluster(
-    clickhouse_cluster: clickhouse.ClickHouseCluster,
-) -> Iterator[clickhouse.ClickHouseCluster]:
-    """The session's cluster, emptied after each test."""
-    yield clickhouse_cluster
-    clickhouse.truncate(clickhouse_cluster)
 
 
 def _scalar(url: str, sql: str) -> int:

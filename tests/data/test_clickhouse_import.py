@@ -3,7 +3,6 @@ the same accounting, and a second import of the same files loads nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -17,14 +16,6 @@ from data.schema import TABLES
 from tests.support import clickhouse
 
 pytestmark = pytest.mark.xdist_group("clickhouse")
-
-
-@pytest.fixture
-def cluster(
-    clickhouse_cluster: clickhouse.ClickHouseCluster,
-) -> Iterator[clickhouse.ClickHouseCluster]:
-    yield clickhouse_cluster
-    clickhouse.truncate(clickhouse_cluster)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ on DuckDB, a second import loads nothing, and a damaged file leaves nothing behi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,6 @@ from tests.support import clickhouse
 pytestmark = pytest.mark.xdist_group("clickhouse")
 
 T0 = int(dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp())
-
-
-@pytest.fixture
-def cluster(
-    clickhouse_cluster: clickhouse.ClickHouseCluster,
-) -> Iterator[clickhouse.ClickHouseCluster]:
-    yield clickhouse_cluster
-    clickhouse.truncate(clickhouse_cluster)
 
 
 def _event(n: int, kind: str, user: str, minutes: int, **properties: Any) -> dict[str, Any]:
