@@ -121,7 +121,7 @@ def revenue_by_bucket(
     sums = (
         conversion_rows.filter(~pl.col("is_control"))
         .group_by(bucket.alias("date"))
-        .agg(pl.col("revenue").fill_null(0.0).sum().cast(pl.Float64).alias("revenue"))
+        .agg(pl.col("revenue").fill_null(0.0).sort().sum().cast(pl.Float64).alias("revenue"))
     )
     grid = pl.DataFrame({"date": buckets}, schema={"date": pl.Date})
     return (

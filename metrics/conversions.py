@@ -97,7 +97,9 @@ def conversion_kpis(
         "conversions": treatment.height,
         "converted_users": converted_users,
         "conversion_rate": ratio(converted_users, receivers),
-        "revenue": float(treatment["revenue"].fill_null(0.0).sum()),
+        # Summed in sorted order: a float sum depends on its order, and the rows come back
+        # from the database in any order (4519.629999999999 one run, 4519.63 the next).
+        "revenue": float(treatment["revenue"].fill_null(0.0).sort().sum()),
         "click_through_conversions": click_through,
         "view_through_conversions": view_through,
         "click_through_conversion_rate": ratio(click_through, sent_users),

@@ -293,7 +293,7 @@ def converted_by_bucket(
         )
         .agg(
             pl.col("user_id").n_unique().cast(pl.Int64).alias("converted_users"),
-            pl.col("revenue").fill_null(0.0).sum().cast(pl.Float64).alias("revenue"),
+            pl.col("revenue").fill_null(0.0).sort().sum().cast(pl.Float64).alias("revenue"),
         )
     )
 
