@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from data.queries.user_pass import TYPE_BITS, FunnelStep
+from data.queries.user_pass import TYPE_BITS, FunnelStep, passes_step
 
 STEP_HELP: dict[str, str] = {
     "Entered": "Treatment users with an entered event in the range (the control group is "
@@ -70,19 +70,6 @@ def funnel_steps(channel: str, has_delivered: bool) -> tuple[FunnelStep, ...]:
     return tuple(known[name] for name in CHANNEL_STEPS.get(channel, CHANNEL_STEPS["push"]))
 
 
-def reached_every_step(types: pl.Expr, steps: tuple[FunnelStep, ...]) -> pl.Expr:
-    """Whether a user's in-range type mask `types` reaches the last of `steps` (the user pass's
-    rule, for the converters' rows). The Entered step is left out: a converter is a
-    receiver, and whether they entered in range is checked with the other steps."""
-    reached = pl.lit(True)
-    for step in steps:
-        if step.any_of:
-            reached = reached & ((types & step.any_of) != 0)
-        if step.none_of:
-            reached = reached & ((types & step.none_of) == 0)
-    return reached
-
-
 def funnel_frame(
     users: pl.DataFrame,
     steps: tuple[FunnelStep, ...],
@@ -98,8 +85,9 @@ def funnel_frame(
     """
     frame = users.select("step", pl.col("users").cast(pl.Int64))
     if conversion_rows is not None:
-        reached = reached_every_step(pl.col("types"), steps) & (
-            (pl.col("types") & entered_bits) != 0
+        types = pl.col("types")
+        reached = pl.all_horizontal(
+            (types & entered_bits) != 0, *(passes_step(types, step, entered_bits) for step in steps)
         )
         converted = (
             conversion_rows.filter(~pl.col("is_control") & reached)["user_id"].n_unique()

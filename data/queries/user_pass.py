@@ -106,11 +106,6 @@ BITS_PER_MASK = 62
 gets several mask columns."""
 
 
-def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    """1 where `condition` holds, else 0."""
-    return sa.case((condition, 1), else_=0)
-
-
 def has_bits(mask: sa.ColumnElement[int], bits: int) -> sa.ColumnElement[bool]:
     """Whether any of `bits` is set in `mask`."""
     return mask.bitwise_and(sa.literal(bits, sa.BigInteger)) != 0
@@ -277,6 +272,17 @@ def _has_bits(column: str, bits: int) -> pl.Expr:
     return (pl.col(column) & bits) != 0
 
 
+def passes_step(types: pl.Expr, step: FunnelStep, entered: int) -> pl.Expr:
+    """Whether a user whose in-range event types are the mask `types` passes `step` on its
+    own (not the steps before it). `entered` is what makes a user of C (`entered`, or under
+    an action filter a receipt), the step whose `any_of` is 0. The user pass counts the
+    funnel's users with it, and `metrics.funnel` its converters."""
+    passed = (types & (step.any_of or entered)) != 0
+    if step.none_of:
+        passed = passed & ((types & step.none_of) == 0)
+    return passed
+
+
 def _user_figures(
     scope: Scope,
     variants: list[Variant],
@@ -305,9 +311,7 @@ def _user_figures(
     }
     reached = treatment
     for index, step in enumerate(funnel):
-        reached = reached & _has_bits("types", step.any_of or entered)
-        if step.none_of:
-            reached = reached & ~_has_bits("types", step.none_of)
+        reached = reached & passes_step(pl.col("types"), step, entered)
         outputs[f"f{index}_users"] = reached
     for index in range(len(variants)):
         k, bit_of = divmod(index, BITS_PER_MASK)
