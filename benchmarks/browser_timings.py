@@ -315,12 +315,9 @@ class Driver:
         try:
             return self.page.wait_for_function(DONE, arg=title, timeout=CLICK_LOST_MS, polling=25)
         except Exception:
-            if self.page.evaluate("() => Boolean(window.__bench && window.__bench.sawRun)"):
-                return self.page.wait_for_function(
-                    DONE, arg=title, timeout=STEP_TIMEOUT_MS, polling=25
-                )
-            self.page.keyboard.press("Escape")
-            act()
+            if not self.page.evaluate("() => Boolean(window.__bench && window.__bench.sawRun)"):
+                self.page.keyboard.press("Escape")
+                act()
             return self.page.wait_for_function(DONE, arg=title, timeout=STEP_TIMEOUT_MS, polling=25)
 
     def _timed(self, kind: str, label: str, act: Callable[[], None], title: str) -> float | None:
