@@ -11,7 +11,7 @@ PORT ?= 8501
 # external IP on the internet at start-up. ADDRESS=0.0.0.0 make run serves other machines.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test install install-dev system-deps lint bench clean
+.PHONY: run test install install-dev bytecode system-deps lint bench clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,13 @@ install: $(VENV)/.runtime
 
 install-dev: $(VENV)/.dev
 
-run: install
+# Where PYTHONDONTWRITEBYTECODE is set (this machine, its CI), Python never keeps the
+# bytecode of our own modules, so every process compiled all 35 of them again: 0.06 s of
+# a 2 s report. pip compiles the packages it installs; this does the same for ours.
+bytecode: install
+	$(PY) -m compileall -q app.py app_pages benchmarks data metrics ui
+
+run: install bytecode
 	$(PY) -m data.demo --if-missing
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
@@ -47,7 +53,7 @@ lint: install-dev
 test: system-deps install-dev lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-bench: install-dev
+bench: install-dev bytecode
 	$(PY) -m benchmarks.run
 
 clean:

@@ -2,8 +2,9 @@
 
 Every figure of the report benchmark is a whole process, start-up included, because a
 person running the CLI (or a fresh app worker) pays the imports too. The peak resident
-memory is the child's own: `benchmarks.measured` runs the command in-process and prints
-its ru_maxrss at exit (RUSAGE_CHILDREN would give the largest of all children so far).
+memory is the child's own, from `os.wait4` (RUSAGE_CHILDREN would give the largest of all
+children so far). The command runs exactly as a user types it, with no wrapper: the report
+ends its process with `os._exit`, which a wrapper printing the peak at exit would miss.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from data.database import PROJECT_ROOT
 
@@ -29,38 +32,37 @@ class Run:
 
 
 def run_process(arguments: list[str], environment: dict[str, str] | None = None) -> Run:
-    """Run `arguments` from the project root; raise with its stderr if it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        arguments,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(environment or {})},
-    )
-    stdout, stderr = process.communicate()
-    elapsed = time.perf_counter() - started
+    """Run `arguments` from the project root; raise with its stderr if it fails.
+
+    Output goes to temporary files, not pipes, so that the parent can wait with `wait4`
+    (which gives the child's own resource usage) without a full pipe blocking the child.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            arguments,
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(environment or {})},
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout, stderr = (_read_back(file) for file in (out, err))
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed: {stderr.strip()[-2000:]}")
-    peak = _peak_from_stderr(stderr)
-    return Run(seconds=elapsed, peak_rss_mb=peak, stdout=stdout, stderr=stderr)
+    return Run(seconds=elapsed, peak_rss_mb=usage.ru_maxrss / 1024, stdout=stdout, stderr=stderr)
 
 
-_RSS_MARK = "__peak_rss_kb__="
+def _read_back(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
 
 
 def python_command(*arguments: str) -> list[str]:
-    """`python -m benchmarks.measured ARGS...`: runs ARGS as `python ARGS` and prints the
-    peak RSS on stderr at exit, so the benchmark reads the child's own peak."""
-    return [sys.executable, "-m", "benchmarks.measured", *arguments]
-
-
-def _peak_from_stderr(stderr: str) -> float:
-    for line in reversed(stderr.splitlines()):
-        if line.startswith(_RSS_MARK):
-            return int(line.removeprefix(_RSS_MARK)) / 1024
-    return float("nan")
+    """`python ARGS...` with this interpreter (the project's virtual environment)."""
+    return [sys.executable, *arguments]
 
 
 def median(values: list[float]) -> float:

@@ -7,7 +7,7 @@ included, as a user waits for it):
   WHERE campaign_id = ? GROUP BY event_type` from a `python -c` that imports the driver,
   connects and runs it: one scan of the campaign's rows with one distinct count;
 - `python -m metrics.report CAMPAIGN`: cold (the first run) and warm (median of the next
-  runs), with its peak RSS;
+  runs, each after a floor run), with its peak RSS;
 - the naive notebook: `pl.read_database` of the campaign's events into Polars, then sent,
   unique opens, open rate and conversions in Polars (its time and peak RSS);
 - the Overview page drawn by AppTest, cold and warm (`benchmarks.app_render`).
@@ -100,10 +100,15 @@ def event_counts(url: str, campaign: str) -> tuple[int, int]:
 def measure(url: str, campaign: str, *, warm_runs: int = 3, app: bool = True) -> dict[str, Any]:
     """Every figure for one database and campaign (see the module docstring)."""
     total, in_campaign = event_counts(url, campaign)
-    floors = [run_process(_floor_command(url, campaign)) for _ in range(3)]
     report_command = python_command("-m", "metrics.report", campaign, "--db", url)
     cold = run_process(report_command)
-    warm = [run_process(report_command) for _ in range(warm_runs)]
+    # Floor and warm report alternate, so that a machine that speeds up or slows down
+    # during the run (this one's wall times drift by 20 % over minutes) moves both sides
+    # of the ratio alike.
+    floors, warm = [], []
+    for _ in range(warm_runs):
+        floors.append(run_process(_floor_command(url, campaign)))
+        warm.append(run_process(report_command))
     naive = run_process(python_command("-c", _NAIVE, url, campaign))
     floor = median([run.seconds for run in floors])
     warm_seconds = median([run.seconds for run in warm])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,32 @@ def test_missing_duckdb_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     status, _, err = run(["c1", "--db", f"duckdb:///{tmp_path / 'missing.duckdb'}"], capsys)
     assert status == 2
     assert err.startswith("error: cannot open the database")
+
+
+def _command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "metrics.report", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_the_command_writes_all_of_its_json_before_its_process_ends(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command ends its process with `os._exit` (no teardown): nothing may be lost."""
+    finished = _command("c1", "--db", database)
+    assert (finished.returncode, finished.stderr) == (0, "")
+    assert finished.stdout.endswith("}\n")
+    # the same report as `main` gives in this process, to the last byte
+    _, in_process, _ = run(["c1", "--db", database], capsys)
+    assert finished.stdout == in_process
+
+
+def test_the_command_exits_2_with_one_line_for_an_unknown_campaign(database: str) -> None:
+    finished = _command("nope", "--db", database)
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert finished.stderr == "error: unknown campaign 'nope'\n"
