@@ -129,7 +129,25 @@ message_events = _key_off_duckdb(
         # The app reads one campaign over a time range, and per-user anchors of one campaign.
         _server_index("ix_message_events_campaign_time", "campaign_id", "occurred_at"),
         _server_index("ix_message_events_campaign_user", "campaign_id", "user_id"),
+        # Every view asks whether its campaign has a `delivered` event at all, and how new
+        # the newest event of any campaign is ("data as of"): without these, both read the
+        # whole table on the 1M demo (0.14 s and 0.09 s of every view; 1 ms with them).
+        _server_index("ix_message_events_campaign_type", "campaign_id", "event_type"),
+        _server_index("ix_message_events_time", "occurred_at"),
     )
+)
+
+# PostgreSQL estimates (campaign, event type) as if the two were independent: 34,000
+# `delivered` rows for a push campaign that has none, so `LIMIT 1` chose a scan of the whole
+# table to find the first one (expected at once, found never). The pairs' own statistics
+# (most common values) tell it the truth, and the index above answers in 1 ms.
+sa.event.listen(
+    message_events,
+    "after_create",
+    sa.DDL(
+        "CREATE STATISTICS IF NOT EXISTS message_events_campaign_type (mcv) "
+        "ON campaign_id, event_type FROM message_events"
+    ).execute_if(dialect="postgresql"),
 )
 
 sessions = _key_off_duckdb(

@@ -17,14 +17,15 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 @functools.cache
 def _zone_names() -> frozenset[str]:
-    """Every IANA zone name on this machine: a directory walk of 0.1-0.3 s, done once."""
+    """Every IANA zone name on this machine: a directory walk of 0.01-0.3 s, done once (and
+    not at all for UTC, the default: it was 10 ms of every report command)."""
     return frozenset(available_timezones())
 
 
 def zone_named(name: str) -> ZoneInfo:
     """The IANA zone called `name`; ValueError with a readable message if there is none."""
     try:
-        if name not in _zone_names() and name != "UTC":
+        if name != "UTC" and name not in _zone_names():
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:

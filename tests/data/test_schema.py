@@ -127,6 +127,8 @@ def _index_names(engine: sa.Engine) -> set[str | None]:
 SERVER_INDEXES = {
     "ix_message_events_campaign_time",
     "ix_message_events_campaign_user",
+    "ix_message_events_campaign_type",
+    "ix_message_events_time",
     "ix_sessions_user_time",
     "ix_conversions_event_user_time",
 }
@@ -138,6 +140,14 @@ def test_postgresql_gets_the_indexes_serving_the_app_queries(engine: sa.Engine) 
         assert _index_names(engine) & SERVER_INDEXES == set()
     else:
         assert _index_names(engine) >= SERVER_INDEXES
+        # the (campaign, event type) pairs' own statistics, without which PostgreSQL
+        # scanned the whole table to find a campaign's first `delivered` event
+        with engine.connect() as connection:
+            kinds = connection.execute(
+                sa.text("SELECT stxkind FROM pg_statistic_ext WHERE stxname = :name"),
+                {"name": "message_events_campaign_type"},
+            ).scalar()
+        assert kinds == ["m"]
 
 
 def test_every_column_has_a_polars_dtype_matching_its_sql_type() -> None:
