@@ -137,18 +137,21 @@ message_events = _key_off_duckdb(
     )
 )
 
+
 # PostgreSQL estimates (campaign, event type) as if the two were independent: 34,000
 # `delivered` rows for a push campaign that has none, so `LIMIT 1` chose a scan of the whole
 # table to find the first one (expected at once, found never). The pairs' own statistics
 # (most common values) tell it the truth, and the index above answers in 1 ms.
-sa.event.listen(
-    message_events,
-    "after_create",
-    sa.DDL(
-        "CREATE STATISTICS IF NOT EXISTS message_events_campaign_type (mcv) "
-        "ON campaign_id, event_type FROM message_events"
-    ).execute_if(dialect="postgresql"),
-)
+@sa.event.listens_for(message_events, "after_create")
+def _pair_statistics(_table: sa.Table, connection: sa.Connection, **_: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text(
+                "CREATE STATISTICS IF NOT EXISTS message_events_campaign_type (mcv) "
+                "ON campaign_id, event_type FROM message_events"
+            )
+        )
+
 
 sessions = _key_off_duckdb(
     sa.Table(
