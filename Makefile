@@ -31,7 +31,7 @@ install-dev: $(VENV)/.dev
 # bytecode of our own modules, so every process compiled all 35 of them again: 0.06 s of
 # a 2 s report. pip compiles the packages it installs; this does the same for ours.
 bytecode: install
-	$(PY) -m compileall -q app.py app_pages benchmarks data metrics ui
+	$(PY) -m compileall -q app.py main.py app_pages benchmarks data metrics ui
 
 run: install bytecode
 	$(PY) -m data.demo --if-missing

@@ -2,7 +2,7 @@
 
     python -m benchmarks.app_render --db URL [--campaign ID] [--page overview]
 
-Drives `app.py` headlessly with Streamlit's AppTest, as the app tests do: one run to learn
+Drives `main.py` headlessly with Streamlit's AppTest, as the app tests do: one run to learn
 the pages, then the page with the campaign in the query string (cold: its report is not
 cached yet), then the same page again (warm: the cache answers). Prints one JSON object
 {"cold_s": ..., "warm_s": ...}. Prints figures; it is not a test.
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CAMPAIGN_DB_URL"] = args.db
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=600)
+    app = AppTest.from_file(str(PROJECT_ROOT / "main.py"), default_timeout=600)
     app.run()
     app.query_params.clear()
     app.query_params["campaign"] = args.campaign

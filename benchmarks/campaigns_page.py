@@ -37,7 +37,7 @@ from data.demo import DEFAULT_EVENTS, ensure_demo_database
 from data.queries.campaign_summary import campaign_summary
 from metrics.report import campaign_kpis, default_scope
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "main.py")
 DEFAULT_DB = Path("/tmp/bench-campaigns-1000.duckdb")
 DEFAULT_JSON = PROJECT_ROOT / "benchmarks" / "results" / "campaigns_page.json"
 KPI_SAMPLE = 20

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.demo import ensure_demo_database
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "main.py")
 DEMO_EVENTS = 20_000
 TIMEOUT = 120
 

@@ -22,7 +22,7 @@ SOURCES = [
     for folder in ("data", "metrics", "ui", "app_pages")
     for path in sorted((ROOT / folder).rglob("*.py"))
     if path.name != "vocabulary.py"
-] + [ROOT / "app.py"]
+] + [ROOT / "main.py"]
 
 COPIES = {
     "a Granularity": r"^Granularity\s*=",

@@ -28,7 +28,7 @@ SOURCES = [
     *sorted((ROOT / "ui").rglob("*.py")),
     *sorted((ROOT / "app_pages").rglob("*.py")),
     *sorted(p for p in (ROOT / "metrics").rglob("*.py") if p.name != "figures.py"),
-    ROOT / "app.py",
+    ROOT / "main.py",
 ]
 """Every module that shows or computes figures, except the registry itself."""
 
