@@ -20,6 +20,8 @@ from data.schema import sessions
 from data.scope import Scope
 from data.vocabulary import RECEIPT_TYPES
 
+MICROSECONDS = 1_000_000
+
 SESSION_BUCKETS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,
     "during": pl.Boolean,
@@ -72,16 +74,24 @@ def load_session_buckets(
             located.c.day,
             (located.c.during == 1).label("during"),
             sa.func.count().label("sessions"),
-            sa.func.sum(located.c.duration_seconds).label("total_seconds"),
+            # Whole microseconds, summed as integers: a sum of doubles depends on the order
+            # the database adds them in, which changes from run to run (two runs of the
+            # 10M report disagreed in an average's 16th digit). The sum of integers does
+            # not, and a microsecond is below any session length's precision.
+            sa.func.sum(
+                sa.cast(sa.func.round(located.c.duration_seconds * MICROSECONDS), sa.BigInteger)
+            ).label("total_microseconds"),
         )
         .group_by(located.c.day, located.c.during)
         .order_by(located.c.day, located.c.during)
     )
-    schema = {"day": pl.Int64} | SESSION_BUCKETS_SCHEMA
-    del schema["date"]
-    frame = fetch_frame(connection, query, schema=schema)
+    schema = {"day": pl.Int64, "during": pl.Boolean, "sessions": pl.Int64}
+    frame = fetch_frame(connection, query, schema=schema | {"total_microseconds": pl.Int64})
     if frame.height == 0:
         return pl.DataFrame(schema=SESSION_BUCKETS_SCHEMA)
     return frame.select(
-        date_of_day_number(pl.col("day")).alias("date"), *list(SESSION_BUCKETS_SCHEMA)[1:]
+        date_of_day_number(pl.col("day")).alias("date"),
+        "during",
+        "sessions",
+        (pl.col("total_microseconds") / MICROSECONDS).alias("total_seconds"),
     )
