@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -60,4 +61,7 @@ def test_the_app_runs_once_before_the_server_serves_and_never_stops_it(
 ) -> None:
     runtime = _Runtime(outcome)
     monkeypatch.setattr(warmup.Runtime, "instance", staticmethod(lambda: runtime))
-    assert asyncio.run(_serve(runtime)) == 1
+    # a loop of its own in a thread of its own: a browser test in this worker may have left
+    # this thread's event loop running (Playwright's sync API)
+    with ThreadPoolExecutor(1) as thread:
+        assert thread.submit(asyncio.run, _serve(runtime)).result() == 1
