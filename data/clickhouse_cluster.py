@@ -42,12 +42,14 @@ class DistributedTable:
 
 
 def distributed_tables(connection: sa.Connection) -> dict[str, DistributedTable]:
-    """Our tables that are `Distributed` in the connection's database, by name."""
-    rows = connection.execute(
-        sa.text(
-            "SELECT name, engine_full FROM system.tables "
-            "WHERE database = currentDatabase() AND engine = 'Distributed'"
-        )
+    """Our tables that are `Distributed` in the connection's database, by name.
+
+    A plain driver statement: it also runs inside the dialect's first-connection set-up
+    (`data.clickhouse_shards.read_sharding`), before the engine compiles anything.
+    """
+    rows = connection.exec_driver_sql(
+        "SELECT name, engine_full FROM system.tables "
+        "WHERE database = currentDatabase() AND engine = 'Distributed'"
     ).all()
     found: dict[str, DistributedTable] = {}
     for name, engine_full in rows:

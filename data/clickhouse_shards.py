@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import Grouping, Label
 from sqlalchemy.sql.selectable import Select
 
-from data.clickhouse_cluster import parse_distributed
+from data.clickhouse_cluster import distributed_tables
 from data.clickhouse_flatten import row_wise
 
 Read = Literal["other", "plain", "per_user", "merged"]
@@ -40,18 +40,12 @@ _USER_KEY = re.compile(r"^(?:\w+\()*\s*user_id\s*\)*$")
 
 
 def read_sharding(connection: sa.Connection) -> dict[str, bool]:
-    """The Distributed tables of the connection's database: whether each is sharded by
+    """Our Distributed tables in the connection's database: whether each is sharded by
     its `user_id` alone."""
-    rows = connection.exec_driver_sql(
-        "SELECT name, engine_full FROM system.tables "
-        "WHERE database = currentDatabase() AND engine = 'Distributed'"
-    ).all()
-    sharding: dict[str, bool] = {}
-    for name, engine_full in rows:
-        table = parse_distributed(str(engine_full))
-        if table is not None:
-            sharding[str(name)] = bool(table.sharding_key and _USER_KEY.match(table.sharding_key))
-    return sharding
+    return {
+        name: bool(table.sharding_key and _USER_KEY.match(table.sharding_key))
+        for name, table in distributed_tables(connection).items()
+    }
 
 
 def _bare(element: Any) -> Any:
