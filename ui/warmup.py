@@ -26,11 +26,16 @@ from pathlib import Path
 
 from streamlit.runtime import Runtime
 
+from data.database import PROJECT_ROOT
+from ui.nav import SECTIONS
+
 _LOGGER = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = (PROJECT_ROOT / "main.py", *sorted((PROJECT_ROOT / "app_pages").glob("*.py")))
-"""The scripts Streamlit runs: the entry and every page."""
+SCRIPTS = (
+    PROJECT_ROOT / "main.py",
+    *(PROJECT_ROOT / spec.path for specs in SECTIONS.values() for spec in specs),
+)
+"""The scripts Streamlit runs: the entry and every page of the navigation."""
 
 
 def imported_modules(script: Path) -> Iterator[str]:
