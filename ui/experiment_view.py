@@ -327,7 +327,7 @@ def _show_table(report: CampaignReport, with_comparison: bool) -> None:
         if column in ("name", "users", "errors") or has_values(table, [column])
     ]
     st.dataframe(
-        table.select(messages),
+        widgets.as_arrow(table.select(messages)),
         hide_index=True,
         column_order=messages,
         column_config=config,  # type: ignore[arg-type]  # see config above
