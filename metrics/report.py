@@ -398,7 +398,7 @@ def run_as_command() -> NoReturn:
     interpreter's teardown, 2.71 s without either.
     - The garbage collector walks every tracked object again and again while SQLAlchemy,
       Polars and pydantic build their objects; the process frees everything at exit anyway.
-    - The teardown unloads Polars, SQLAlchemy, pyarrow and DuckDB module by module and
+    - The teardown unloads Polars, SQLAlchemy, pydantic and DuckDB module by module and
       closes the database, and nobody waits for it: the JSON is already written.
     So the output is flushed and the process ends with `os._exit`. Tests call `main`.
     """

@@ -85,8 +85,13 @@ def load_session_buckets(
         .group_by(located.c.day, located.c.during)
         .order_by(located.c.day, located.c.during)
     )
-    schema = {"day": pl.Int64, "during": pl.Boolean, "sessions": pl.Int64}
-    frame = fetch_frame(connection, query, schema=schema | {"total_microseconds": pl.Int64})
+    schema = {
+        "day": pl.Int64,
+        "during": pl.Boolean,
+        "sessions": pl.Int64,
+        "total_microseconds": pl.Int64,
+    }
+    frame = fetch_frame(connection, query, schema=schema)
     if frame.height == 0:
         return pl.DataFrame(schema=SESSION_BUCKETS_SCHEMA)
     return frame.select(
