@@ -8,7 +8,7 @@ event of a message; the moment of the open or click is `arrival_timestamp`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from data.ingest.vendors._rows import (
     MILLISECOND,
@@ -117,8 +117,7 @@ def map_record(record: dict[str, Any], source_tz: str = "UTC") -> Mapped:
         or text(attributes.get("journey_run_id")),
         action_id=text(attributes.get("journey_activity_id")),
         variant_id=text(attributes.get("treatment_id")),
-        platform=lowered(field(record, "device", "platform", "name")),
-        device_model=text(field(record, "device", "model")),
+        **_device(record),
         **columns,
     )
 
@@ -148,8 +147,7 @@ def _session(record: dict[str, Any]) -> Mapped:
         user_id=user_id,
         started_at=start,
         duration_seconds=(stop - start) / 1_000_000,
-        platform=lowered(field(record, "device", "platform", "name")),
-        device_model=text(field(record, "device", "model")),
+        **_device(record),
     )
 
 
@@ -173,6 +171,18 @@ def _conversion(record: dict[str, Any], event_type: str) -> Mapped:
         event_name=event_type,
         occurred_at=occurred_at,
         revenue=revenue,
+        **_device(record),
+    )
+
+
+class _Device(TypedDict):
+    platform: str | None
+    device_model: str | None
+
+
+def _device(record: dict[str, Any]) -> _Device:
+    """The platform and device model of a record, where Pinpoint keeps them."""
+    return _Device(
         platform=lowered(field(record, "device", "platform", "name")),
         device_model=text(field(record, "device", "model")),
     )
