@@ -12,6 +12,7 @@ from benchmarks.clickhouse_bench import cache_directory, measure
 from benchmarks.readme_table import table
 from data.demo import ensure_demo_database
 from tests.support import clickhouse
+from tests.support.bench import bench_result
 
 pytestmark = [
     pytest.mark.xdist_group("clickhouse"),
@@ -38,18 +39,7 @@ def test_the_cluster_benchmark_measures_its_figures_and_reuses_the_loaded_cluste
     assert again["reused_cached_cluster"] == str(cache_directory(source))
     assert again["clickhouse_two_shards"]["events_in_table"] == run["events_in_table"]
 
-    result = {
-        "measured_at": "2026-11-30T00:00:00+00:00",
-        "machine": {
-            "cores": 2,
-            "memory_gib": 24.0,
-            "python": "3.11",
-            "system": "test",
-            "load_average_at_start": [0.5, 0.5, 0.5],
-        },
-        "campaign": "push_black_friday",
-        "runs": [run | {"demo_events": 5_000}],
-    }
+    result = bench_result([run | {"demo_events": 5_000}])
     drawn = table(result)
     assert "| figure | clickhouse 2 shards 0.005M |" in drawn
     assert "both servers share this one machine" in drawn

@@ -12,6 +12,7 @@ from pathlib import Path
 from benchmarks.readme_table import table
 from benchmarks.report_bench import measure
 from data.demo import ensure_demo_database
+from tests.support.bench import bench_result
 
 
 def test_the_report_benchmark_measures_every_figure_and_draws_the_readme_table(
@@ -35,18 +36,7 @@ def test_the_report_benchmark_measures_every_figure_and_draws_the_readme_table(
     # The ratio is taken before the times are rounded to milliseconds for the JSON.
     ratio = figures["report_warm_s"] / figures["floor_s"]
     assert abs(figures["report_over_floor"] - ratio) < 0.02 * ratio
-    result = {
-        "measured_at": "2026-11-30T00:00:00+00:00",
-        "machine": {
-            "cores": 2,
-            "memory_gib": 24.0,
-            "python": "3.11",
-            "system": "test",
-            "load_average_at_start": [0.5, 0.5, 0.5],
-        },
-        "campaign": "push_black_friday",
-        "runs": [{"backend": "duckdb", "demo_events": 5_000} | figures],
-    }
+    result = bench_result([{"backend": "duckdb", "demo_events": 5_000} | figures])
     drawn = table(result)
     assert "| report / floor |" in drawn
     assert f"{figures['events_in_campaign']:,}" in drawn
