@@ -84,8 +84,11 @@ else:
                     on_click=filters.set_view_params,
                     kwargs={"action": action.action_id},
                 )
-    with st.expander("Actions (table)"):
-        widgets.table(rows_to_frame(actions, ActionRow), "actions", view)
+    widgets.folded(
+        "Actions (table)",
+        "actions",
+        lambda: widgets.table(rows_to_frame(actions, ActionRow), "actions", view),
+    )
 
 st.subheader("Funnels")
 left, right = st.columns(2)

@@ -38,8 +38,11 @@ else:
             "punch_card",
             lambda: charts.punch_card(rows_to_frame(report.open_punch_card, PunchCardRow)),
         )
-    with st.expander("Opens by date and hour (table)"):
-        widgets.table(open_times, "open_times", view)
+    widgets.folded(
+        "Opens by date and hour (table)",
+        "open_times",
+        lambda: widgets.table(open_times, "open_times", view),
+    )
 
 st.subheader(f"Message trend per {bucket}")
 widgets.cached_chart(
@@ -97,12 +100,15 @@ else:
         "Deliveries come from push, email and SMS sends (delivery receipts, or sends that did "
         "not bounce); widen the range or pick a campaign on one of those channels.",
     )
-with st.expander(f"Figures per {bucket} (table)"):
-    widgets.table(
+widgets.folded(
+    f"Figures per {bucket} (table)",
+    "per_bucket",
+    lambda: widgets.table(
         daily,
         f"per_{bucket}",
         view,
         column_config={
             key: st.column_config.Column(help=widgets.help_for(key)) for key in daily.columns
         },
-    )
+    ),
+)

@@ -94,7 +94,10 @@ if report.runs:
 
 render_sessions(report, view)
 
-with st.expander("Every figure of this view (the glossary's Delivery, Engagement and Conversions)"):
-    widgets.table(
+widgets.folded(
+    "Every figure of this view (the glossary's Delivery, Engagement and Conversions)",
+    "all_figures",
+    lambda: widgets.table(
         widgets.all_kpis_frame(report), "all_figures", view, csv=widgets.all_kpis_csv(report)
-    )
+    ),
+)

@@ -68,5 +68,8 @@ def render_sessions(report: CampaignReport, view: ViewState) -> None:
             f"avg_session_seconds_{kind}",
             lambda: charts.sessions_chart(daily, start, "avg_session_seconds", kind, partial),
         )
-    with st.expander("Sessions per day (table)"):
-        widgets.table(daily, "sessions_daily", view)
+    widgets.folded(
+        "Sessions per day (table)",
+        "sessions_daily",
+        lambda: widgets.table(daily, "sessions_daily", view),
+    )

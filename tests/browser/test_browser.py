@@ -226,3 +226,18 @@ def test_users_in_campaign_downloads_the_audience_as_csv(
     assert lines[0] == "user_id"
     assert len(lines) - 1 == expected
     assert len(set(lines[1:])) == expected
+
+
+def test_a_folded_table_is_drawn_when_a_reader_opens_it(server: AppServer, page: Page) -> None:
+    """The "Every figure" table is folded and built only when opened (`ui.widgets.folded`):
+    closed, the page holds no grid for it; one click reruns the page and draws the grid
+    and its download."""
+    page.goto(f"{server.base_url}/overview{query_string(SHARED)}")
+    wait_for_run(page, "Overview")
+    folded = page.locator('[data-testid="stExpander"]', has_text="Every figure of this view")
+    assert folded.locator('[data-testid="stDataFrame"]').count() == 0
+    folded.get_by_text("Every figure of this view").click()
+    folded.get_by_role("button", name="Download CSV").wait_for()
+    wait_for_run(page, "Overview")
+    grid = folded.locator('[data-testid="stDataFrame"]')
+    assert grid.count() == 1 and grid.is_visible()
