@@ -229,7 +229,7 @@ def table(
     return event
 
 
-def folded(label: str, name: str, draw: Callable[[], None]) -> None:
+def folded(label: str, name: str, draw: Callable[[], object]) -> None:
     """An expander (closed) whose content `draw` builds only while a reader has it open.
 
     Opening it reruns the page (Streamlit's lazy expander: `on_change="rerun"`), from the
