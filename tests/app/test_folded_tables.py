@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,7 +12,7 @@ CAMPAIGN = "push_black_friday"
 ALL_FIGURES = "Every figure of this view (the glossary's Delivery, Engagement and Conversions)"
 
 
-def _tables_with(app: AppTest, column: str) -> list[object]:
+def _tables_with(app: AppTest, column: str) -> list[pd.DataFrame]:
     return [table.value for table in app.dataframe if column in table.value.columns]
 
 
