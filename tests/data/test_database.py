@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from data import database
 from data.database import (
     DEFAULT_DATABASE_URL,
     create_reader_engine,
@@ -67,3 +68,17 @@ def test_the_readers_postgresql_sessions_are_read_only(postgres_cluster: Postgre
     with reader.connect() as connection, pytest.raises(sa.exc.DBAPIError, match="read-only"):
         connection.execute(sa.text("CREATE TABLE not_allowed (x int)"))
     reader.dispose()
+
+
+def test_the_readers_postgresql_sessions_take_the_configured_parallel_workers(
+    postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker per query step by default (`POSTGRES_PARALLEL_WORKERS`: PostgreSQL's 2
+    ran three processes on our two cores), and what the setting says once it is changed."""
+    for configured, expected in ((database.POSTGRES_PARALLEL_WORKERS, "1"), (3, "3")):
+        monkeypatch.setattr(database, "POSTGRES_PARALLEL_WORKERS", configured)
+        reader = create_reader_engine(postgres_cluster.url)
+        with reader.connect() as connection:
+            shown = connection.execute(sa.text("SHOW max_parallel_workers_per_gather"))
+            assert shown.scalar_one() == expected
+        reader.dispose()
