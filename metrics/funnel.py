@@ -85,9 +85,9 @@ def funnel_frame(
     """
     frame = users.select("step", pl.col("users").cast(pl.Int64))
     if conversion_rows is not None:
-        types = pl.col("types")
+        # Every channel's steps start with Entered, whose rule is `entered_bits` itself.
         reached = pl.all_horizontal(
-            (types & entered_bits) != 0, *(passes_step(types, step, entered_bits) for step in steps)
+            passes_step(pl.col("types"), step, entered_bits) for step in steps
         )
         converted = (
             conversion_rows.filter(~pl.col("is_control") & reached)["user_id"].n_unique()
